@@ -1,0 +1,126 @@
+//! `nfai explain-failure`: runs the user's Nix command or reads its log, diagnoses it and
+//! prints the report.
+
+use std::fs::File;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::cli::ExplainFailureArgs;
+use crate::commands::InputError;
+use crate::diagnose::{self, Context, Workspace};
+use crate::log::{self, BuildLog};
+use crate::nix::runner::{self, RunError};
+use crate::render::{self, style::Style, Format};
+
+pub fn run(args: &ExplainFailureArgs, style: Style) -> anyhow::Result<i32> {
+    let triggers = diagnose::triggers();
+    let (log, code) = if args.command.is_empty() {
+        (read_log(args.log.as_deref())?, 0)
+    } else {
+        match runner::run_and_analyse(&args.command, triggers) {
+            Ok(run) => (run.log, run.code),
+            Err(e @ RunError::Spawn { .. }) => return Err(InputError(e.to_string()).into()),
+            Err(RunError::Log(e)) => return Err(InputError(e.to_string()).into()),
+            Err(e) => return Err(e).context("running the command"),
+        }
+    };
+    let root = match &args.root {
+        Some(r) => r.clone(),
+        None => flake_dir(&args.command).unwrap_or_else(|| PathBuf::from(".")),
+    };
+    let root = std::fs::canonicalize(&root)
+        .map_err(|e| InputError(format!("--root {}: {e}", root.display())))?;
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let mut roots = vec![root];
+    if !roots.contains(&cwd) {
+        roots.push(cwd);
+    }
+    let fetch = |drv: &str| -> Option<BuildLog> {
+        if args.no_fetch_log {
+            None
+        } else {
+            runner::full_build_log(drv, triggers)
+        }
+    };
+    let ctx = Context {
+        workspace: Workspace::new(roots),
+        full_log: &fetch,
+    };
+    let finding = diagnose::diagnose(&log, &ctx);
+    let text = match args.format {
+        Format::Human => render::human::finding(&finding, style),
+        Format::Json => render::json::finding(&finding),
+        Format::Markdown => render::markdown::finding(&finding),
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("writing the report")?;
+    Ok(code)
+}
+
+fn read_log(path: Option<&Path>) -> anyhow::Result<BuildLog> {
+    let triggers = diagnose::triggers();
+    let result = match path {
+        Some(p) if p != Path::new("-") => {
+            let file = File::open(p)
+                .map_err(|e| InputError(format!("cannot read log {}: {e}", p.display())))?;
+            log::read(file, triggers)
+        }
+        _ => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                return Err(InputError(
+                    "no log to explain: pipe one in (`nix build 2>&1 | nfai explain-failure`), \
+                     pass --log FILE, or give the command after `--`"
+                        .into(),
+                )
+                .into());
+            }
+            log::read(stdin.lock(), triggers)
+        }
+    };
+    result.map_err(|e| InputError(e.to_string()).into())
+}
+
+/// The local directory of the flake a Nix command builds (`.#foo`, `./sub#x`,
+/// `path:./sub#x`, `git+file:///abs/dir`), when it names one.
+fn flake_dir(argv: &[String]) -> Option<PathBuf> {
+    let installable = argv.iter().skip(1).find(|a| {
+        !a.starts_with('-')
+            && (a.contains('#') || a.starts_with('.') || a.starts_with('/') || a.contains(':'))
+    })?;
+    let reference = installable.split('#').next()?;
+    let reference = reference
+        .strip_prefix("path:")
+        .or_else(|| reference.strip_prefix("git+file://"))
+        .unwrap_or(reference);
+    let reference = reference.split('?').next()?;
+    let dir = if reference.is_empty() { "." } else { reference };
+    let path = PathBuf::from(dir);
+    path.join("flake.nix").is_file().then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::flake_dir;
+
+    #[test]
+    fn flake_dir_of_installables() {
+        let here = |a: &[&str]| flake_dir(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("flake.nix"), "{}").unwrap();
+        let d = dir.path().display().to_string();
+        assert_eq!(
+            here(&["nix", "build", &format!("path:{d}#x")]),
+            Some(dir.path().into())
+        );
+        assert_eq!(
+            here(&["nix", "build", "--impure", &format!("{d}#x")]),
+            Some(dir.path().into())
+        );
+        assert_eq!(here(&["nix", "build", "nixpkgs#hello"]), None);
+    }
+}

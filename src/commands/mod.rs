@@ -1,0 +1,22 @@
+//! One file per subcommand: orchestration only. This layer is the only one that writes
+//! user files and decides exit codes.
+
+pub mod explain;
+pub mod explain_failure;
+
+use crate::cli::{Cli, Command};
+use crate::render::style::Style;
+
+/// An error in what the user gave nfai (arguments, input); exits with code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+/// Runs the parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    let style = Style::new(cli.color);
+    match cli.command {
+        Command::ExplainFailure(args) => explain_failure::run(&args, style),
+        Command::Explain(args) => explain::run(&args),
+    }
+}

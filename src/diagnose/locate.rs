@@ -1,0 +1,156 @@
+//! Maps what a log names (store paths of the user's flake source, hashes, file names) back
+//! to files in the user's working tree.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::nix::store_path;
+
+const MAX_FILES: usize = 20_000;
+const MAX_FILE_BYTES: u64 = 1 << 20;
+const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target", ".direnv"];
+
+/// The directories a log's relative paths may be relative to: the flake or project
+/// directory first, then the current directory.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    pub roots: Vec<PathBuf>,
+}
+
+impl Workspace {
+    pub fn new(roots: Vec<PathBuf>) -> Workspace {
+        Workspace { roots }
+    }
+
+    /// The local file behind a reported path: a store copy of the user's source
+    /// (`/nix/store/<hash>-source/x.nix`) or a path already in the tree. When Nix quoted the
+    /// line, the local line must read the same, so a file of another input never matches.
+    pub fn map(&self, reported: &str, line: u32, quoted: &[(u32, String)]) -> Option<PathBuf> {
+        let candidates: Vec<PathBuf> = match store_path::source_relative(reported) {
+            Some(rel) => self.roots.iter().map(|r| r.join(rel)).collect(),
+            None if Path::new(reported).is_absolute() => vec![PathBuf::from(reported)],
+            None => self.roots.iter().map(|r| r.join(reported)).collect(),
+        };
+        let expected = quoted
+            .iter()
+            .find(|(n, _)| *n == line)
+            .map(|(_, t)| t.trim());
+        candidates.into_iter().find(|p| {
+            p.is_file()
+                && match expected {
+                    Some(text) => read_line(p, line).is_some_and(|l| l.trim() == text),
+                    None => true,
+                }
+        })
+    }
+
+    /// A path relative to a root when the reported store path has the root's layout, even if
+    /// the file is missing there (used for untracked or deleted files).
+    pub fn relative(&self, reported: &str) -> Option<String> {
+        store_path::source_relative(reported).map(str::to_owned)
+    }
+
+    /// The first .nix file under the roots containing `needle`, with 1-based line and column.
+    pub fn find_text(&self, needle: &str) -> Option<(PathBuf, u32, u32)> {
+        let mut budget = MAX_FILES;
+        self.roots
+            .iter()
+            .find_map(|root| find_in(root, needle, &mut budget, 0))
+    }
+
+    /// How to show `path`: relative to the first root that contains it.
+    pub fn display(&self, path: &Path) -> String {
+        self.roots
+            .iter()
+            .find_map(|r| path.strip_prefix(r).ok())
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    }
+}
+
+fn find_in(
+    dir: &Path,
+    needle: &str,
+    budget: &mut usize,
+    depth: usize,
+) -> Option<(PathBuf, u32, u32)> {
+    if depth > 8 {
+        return None;
+    }
+    let mut entries: Vec<_> = fs::read_dir(dir).ok()?.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    let mut subdirs = Vec::new();
+    for entry in entries {
+        if *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if !SKIP_DIRS.contains(&name.as_ref()) && !name.starts_with("result") {
+                subdirs.push(path);
+            }
+        } else if kind.is_file() && name.ends_with(".nix") {
+            if entry.metadata().is_ok_and(|m| m.len() > MAX_FILE_BYTES) {
+                continue;
+            }
+            let Ok(text) = fs::read_to_string(&path) else {
+                continue;
+            };
+            if let Some(at) = text.find(needle) {
+                let before = &text[..at];
+                let line = before.matches('\n').count() as u32 + 1;
+                let column = (at - before.rfind('\n').map_or(0, |i| i + 1)) as u32 + 1;
+                return Some((path, line, column));
+            }
+        }
+    }
+    subdirs
+        .into_iter()
+        .find_map(|d| find_in(&d, needle, budget, depth + 1))
+}
+
+fn read_line(path: &Path, line: u32) -> Option<String> {
+    let text = fs::read_to_string(path).ok()?;
+    text.lines()
+        .nth(line.checked_sub(1)? as usize)
+        .map(str::to_owned)
+}
+
+/// Lines `line-2 ..= line+2` of `path`, numbered.
+pub fn snippet(path: &Path, line: u32) -> Vec<(u32, String)> {
+    let Ok(text) = fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let first = line.saturating_sub(2).max(1);
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| (i as u32 + 1, l))
+        .filter(|(n, _)| *n >= first && *n <= line + 2)
+        .map(|(n, l)| (n, l.to_owned()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_store_source_to_tree_and_checks_quoted_line() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("flake.nix"), "{\n  x = y;\n}\n").unwrap();
+        let ws = Workspace::new(vec![dir.path().to_path_buf()]);
+        let store = "/nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source/flake.nix";
+        let ok = ws.map(store, 2, &[(2, "  x = y;".into())]);
+        assert_eq!(ok, Some(dir.path().join("flake.nix")));
+        assert_eq!(ws.map(store, 2, &[(2, "other".into())]), None);
+        let found = ws.find_text("y;").unwrap();
+        assert_eq!((found.1, found.2), (2, 7));
+    }
+}

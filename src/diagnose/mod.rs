@@ -1,0 +1,254 @@
+//! Finds the root cause of a failed Nix command: splits the log into failure sites and asks
+//! every category's classifier about each; the most confident root wins.
+
+pub mod categories;
+pub mod finding;
+pub mod locate;
+pub mod site;
+pub mod trace;
+pub mod verdict;
+
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
+pub use categories::CATEGORIES;
+pub use finding::{Culprit, Evidence, Finding, Fix, Secondary};
+pub use locate::Workspace;
+pub use site::{Site, SiteKind};
+pub use verdict::{Locate, Verdict};
+
+use crate::log::{BuildLog, LogLine};
+use crate::nix::store_path;
+
+/// One failure category: a stable id, its documentation, and a classifier.
+pub trait Category: Sync {
+    /// The stable id used in `--format json` and `nfai explain`.
+    fn id(&self) -> &'static str;
+    fn title(&self) -> &'static str;
+    /// Markdown: what it means (the first paragraph is the report's explanation), why it
+    /// happens, and an example fix.
+    fn doc(&self) -> &'static str;
+    /// Words that mark a log line this classifier wants to see. The reader keeps only lines
+    /// containing some category's trigger (plus Nix's own error blocks).
+    fn triggers(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn classify(&self, _site: &Site) -> Option<Verdict> {
+        None
+    }
+}
+
+/// The first paragraph of a category's doc, for reports.
+pub fn explanation(category: &dyn Category) -> String {
+    category
+        .doc()
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn category(id: &str) -> Option<&'static dyn Category> {
+    CATEGORIES.iter().copied().find(|c| c.id() == id)
+}
+
+/// Words that matter whatever the categories say: Nix's own headlines and internal-json
+/// records that carry errors or name builds.
+const STRUCTURAL: &[&str] = &[
+    "error",
+    "building '",
+    "builder for '",
+    "annot build",
+    "hash mismatch",
+    "collision between",
+    "\"action\":\"msg\"",
+    "\"action\":\"start\"",
+];
+
+/// The automaton the log reader searches with.
+pub fn triggers() -> &'static AhoCorasick {
+    static AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        let mut words: Vec<&str> = STRUCTURAL.to_vec();
+        for c in CATEGORIES {
+            words.extend_from_slice(c.triggers());
+        }
+        words.sort_unstable();
+        words.dedup();
+        AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(words)
+            .expect("trigger words build an automaton")
+    });
+    &AC
+}
+
+/// What the diagnosis may consult besides the log.
+pub struct Context<'a> {
+    pub workspace: Workspace,
+    /// The full build log of a derivation, when the log showed only its tail.
+    pub full_log: &'a dyn Fn(&str) -> Option<BuildLog>,
+}
+
+/// Diagnoses `log`: the root cause, and the other failures as secondary.
+pub fn diagnose(log: &BuildLog, ctx: &Context) -> Finding {
+    let mut sites = site::sites(log);
+    let mut full_from = vec![usize::MAX; sites.len()];
+    for (i, s) in sites.iter_mut().enumerate() {
+        if let (SiteKind::Build { drv }, true) = (&s.kind, s.truncated) {
+            if let Some(full) = (ctx.full_log)(drv) {
+                full_from[i] = s.lines.len();
+                let lines: Vec<LogLine> = full.lines().into_iter().cloned().collect();
+                s.lines.extend(lines);
+            }
+        }
+    }
+    let mut verdicts: Vec<(usize, &'static dyn Category, Verdict)> = Vec::new();
+    for (i, s) in sites.iter().enumerate() {
+        if let Some((c, v)) = classify(s) {
+            verdicts.push((i, c, v));
+        }
+    }
+    let is_root = |i: usize| !matches!(sites[i].kind, SiteKind::Cascade { .. });
+    let primary = verdicts
+        .iter()
+        .enumerate()
+        .filter(|(_, (i, _, _))| is_root(*i))
+        .max_by(|(ai, a), (bi, b)| a.2.confidence.total_cmp(&b.2.confidence).then(bi.cmp(ai)))
+        .or_else(|| verdicts.iter().enumerate().next())
+        .map(|(k, _)| k);
+    let Some(primary) = primary else {
+        return Finding::no_failure(&explanation(category("no_failure").expect("registered")));
+    };
+    let (site_index, cat, verdict) = &verdicts[primary];
+    let site = &sites[*site_index];
+    let mut finding = build_finding(site, *cat, verdict, full_from[*site_index], ctx);
+    let mut seen = vec![(cat.id(), finding.derivation.clone())];
+    for (k, (i, c, v)) in verdicts.iter().enumerate() {
+        let derivation = sites[*i].drv().map(str::to_owned);
+        if k == primary || seen.contains(&(c.id(), derivation.clone())) {
+            continue;
+        }
+        seen.push((c.id(), derivation.clone()));
+        finding.secondary.push(Secondary {
+            category: c.id(),
+            summary: v.summary.clone(),
+            derivation,
+        });
+    }
+    finding
+}
+
+/// The best verdict of all categories for one site (the earlier category wins a tie); a
+/// fallback for failures no category recognises.
+fn classify(site: &Site) -> Option<(&'static dyn Category, Verdict)> {
+    let mut best: Option<(&'static dyn Category, Verdict)> = None;
+    for c in CATEGORIES {
+        if let Some(v) = c.classify(site) {
+            if best
+                .as_ref()
+                .is_none_or(|(_, b)| v.confidence > b.confidence)
+            {
+                best = Some((*c, v));
+            }
+        }
+    }
+    if best.is_some() {
+        return best;
+    }
+    let summary = match &site.kind {
+        SiteKind::Build { drv } => format!("the builder of {} failed", site::drv_name(drv)),
+        SiteKind::Message => site.message().lines().next().unwrap_or("").to_owned(),
+        SiteKind::Cascade { .. } | SiteKind::Loose => return None,
+    };
+    let mut v = Verdict::new(0.3, summary);
+    v.evidence.push(0);
+    Some((category("other").expect("registered"), v))
+}
+
+fn build_finding(
+    site: &Site,
+    cat: &'static dyn Category,
+    v: &Verdict,
+    full_from: usize,
+    ctx: &Context,
+) -> Finding {
+    let derivation = site.drv().map(str::to_owned);
+    let package = v.package.clone().or_else(|| {
+        derivation.as_deref().map(|d| {
+            store_path::split_name_version(site::drv_name(d))
+                .0
+                .to_owned()
+        })
+    });
+    let mut culprit = Culprit {
+        attribute: v
+            .attribute
+            .clone()
+            .or_else(|| site.trace.as_ref().and_then(|t| t.attribute())),
+        ..Culprit::default()
+    };
+    let mut snippet = Vec::new();
+    let mut place = |path: std::path::PathBuf, line: u32, column: u32| {
+        culprit.file = Some(ctx.workspace.display(&path));
+        culprit.line = Some(line);
+        culprit.column = Some(column);
+        snippet = locate::snippet(&path, line);
+    };
+    if let Some((pos, quoted)) = site.trace.as_ref().and_then(|t| t.culprit_position()) {
+        match ctx.workspace.map(&pos.file, pos.line, quoted) {
+            Some(path) => place(path, pos.line, pos.column),
+            None => {
+                culprit.file = Some(pos.file.clone());
+                culprit.line = Some(pos.line);
+                culprit.column = Some(pos.column);
+                snippet = quoted.to_vec();
+            }
+        }
+    } else {
+        match &v.locate {
+            Some(Locate::Text(needles)) => {
+                if let Some((path, line, column)) =
+                    needles.iter().find_map(|n| ctx.workspace.find_text(n))
+                {
+                    place(path, line, column);
+                }
+            }
+            Some(Locate::Path(rel)) => culprit.file = Some(rel.clone()),
+            None => {}
+        }
+    }
+    let culprit = (culprit != Culprit::default()).then_some(culprit);
+    let evidence = v
+        .evidence
+        .iter()
+        .filter_map(|&i| site.lines.get(i).map(|l| (i, l)))
+        .map(|(i, l)| Evidence {
+            line: l.number,
+            text: l.text.trim().to_owned(),
+            source: (i >= full_from)
+                .then(|| derivation.as_deref().map(|d| format!("nix log {d}")))
+                .flatten(),
+        })
+        .collect();
+    let fix = (v.fix.is_some() || !v.commands.is_empty()).then(|| Fix {
+        description: v.fix.clone().unwrap_or_default(),
+        edits: Vec::new(),
+        commands: v.commands.clone(),
+    });
+    Finding {
+        category: cat.id(),
+        confidence: v.confidence,
+        summary: v.summary.clone(),
+        explanation: explanation(cat),
+        derivation,
+        package,
+        culprit,
+        evidence,
+        fix,
+        secondary: Vec::new(),
+        snippet,
+    }
+}

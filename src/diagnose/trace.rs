@@ -1,0 +1,230 @@
+//! Parses a Nix evaluation error block: the final message, its position, and the
+//! `… while evaluating` frames with their positions, in 2.3, 2.4-2.17, 2.18+ and Lix wordings.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::log::{Block, Position};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frame {
+    pub description: String,
+    pub position: Option<Position>,
+    /// Source lines Nix quoted under the position (`422| fedimint.package`).
+    pub snippet: Vec<(u32, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trace {
+    /// The final error message without `error: `.
+    pub message: String,
+    pub position: Option<Position>,
+    pub snippet: Vec<(u32, String)>,
+    pub frames: Vec<Frame>,
+}
+
+static AT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^at (.+?):(\d+):(\d+)(?::|$)").expect("valid regex"));
+/// Nix 2.3 puts the position at the end of the message line.
+static TRAILING_AT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(.*?),? at (/[^:\s]+):(\d+):(\d+):?$").expect("valid regex"));
+static SNIPPET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d+)\|(.*)$").expect("valid regex"));
+
+enum Target {
+    Message,
+    Frame,
+}
+
+impl Trace {
+    pub fn parse(block: &Block) -> Trace {
+        let mut trace = Trace::default();
+        let mut target = Target::Message;
+        for (i, line) in block.lines.iter().enumerate() {
+            let t = line.text.trim();
+            let body = if i == 0 {
+                t.strip_prefix("error:").map(str::trim).unwrap_or(t)
+            } else {
+                t
+            };
+            if body.is_empty() {
+                continue;
+            }
+            if let Some(desc) = body.strip_prefix('…').or_else(|| body.strip_prefix("... ")) {
+                trace.frames.push(Frame {
+                    description: desc.trim().to_owned(),
+                    ..Frame::default()
+                });
+                target = Target::Frame;
+            } else if let Some(pos) = parse_at(body) {
+                match (&target, trace.frames.last_mut()) {
+                    (Target::Frame, Some(frame)) if frame.position.is_none() => {
+                        frame.position = Some(pos)
+                    }
+                    _ => trace.position = Some(pos),
+                }
+            } else if let Some(c) = SNIPPET.captures(body) {
+                let entry = (c[1].parse().unwrap_or(0), c[2].to_owned());
+                match (&target, trace.frames.last_mut()) {
+                    (Target::Frame, Some(frame)) => frame.snippet.push(entry),
+                    _ => trace.snippet.push(entry),
+                }
+            } else if body.starts_with('|') {
+                // The caret line under a snippet.
+            } else if let Some(msg) = body.strip_prefix("error:") {
+                trace.set_message(msg.trim());
+                target = Target::Message;
+            } else if i == 0 || body.starts_with("while ") {
+                if body.starts_with("while ") {
+                    trace.frames.push(split_frame(body));
+                    target = Target::Frame;
+                } else {
+                    trace.set_message(body);
+                }
+            } else if trace.message.is_empty() {
+                trace.set_message(body);
+                target = Target::Message;
+            } else if matches!(target, Target::Message) && trace.position.is_none() {
+                trace.message.push('\n');
+                trace.message.push_str(body);
+            }
+        }
+        if trace.position.is_none() {
+            trace.position = block.position.clone();
+        }
+        trace
+    }
+
+    /// Sets the message, splitting off a Nix 2.3 trailing position.
+    fn set_message(&mut self, msg: &str) {
+        match TRAILING_AT.captures(msg) {
+            Some(c) => {
+                self.message = c[1].to_owned();
+                self.position = Some(Position {
+                    file: c[2].to_owned(),
+                    line: c[3].parse().unwrap_or(0),
+                    column: c[4].parse().unwrap_or(0),
+                });
+            }
+            None => self.message = msg.to_owned(),
+        }
+    }
+
+    /// The innermost position that points at code: the message's own, else the last frame's.
+    pub fn culprit_position(&self) -> Option<(&Position, &[(u32, String)])> {
+        if let Some(p) = &self.position {
+            return Some((p, &self.snippet));
+        }
+        self.frames
+            .iter()
+            .rev()
+            .find_map(|f| f.position.as_ref().map(|p| (p, f.snippet.as_slice())))
+    }
+
+    /// The most specific attribute path the trace names.
+    pub fn attribute(&self) -> Option<String> {
+        const KEYS: &[&str] = &[
+            "while checking the derivation '",
+            "while evaluating the attribute '",
+            "while evaluating flake attribute '",
+            "while checking flake output '",
+            "while evaluating the option `",
+        ];
+        self.frames.iter().rev().find_map(|f| {
+            KEYS.iter().find_map(|k| {
+                let rest = f.description.split_once(k)?.1;
+                let end = rest.find(['\'', '`'])?;
+                Some(rest[..end].to_owned())
+            })
+        })
+    }
+}
+
+fn parse_at(body: &str) -> Option<Position> {
+    let c = AT.captures(body)?;
+    Some(Position {
+        file: c[1].to_owned(),
+        line: c[2].parse().ok()?,
+        column: c[3].parse().ok()?,
+    })
+}
+
+fn split_frame(body: &str) -> Frame {
+    match TRAILING_AT.captures(body.trim_end_matches(':')) {
+        Some(c) => Frame {
+            description: c[1].to_owned(),
+            position: Some(Position {
+                file: c[2].to_owned(),
+                line: c[3].parse().unwrap_or(0),
+                column: c[4].parse().unwrap_or(0),
+            }),
+            snippet: Vec::new(),
+        },
+        None => Frame {
+            description: body.trim_end_matches(':').to_owned(),
+            ..Frame::default()
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::log::LogLine;
+
+    fn block(text: &str) -> Block {
+        Block {
+            lines: text
+                .lines()
+                .enumerate()
+                .map(|(i, l)| LogLine {
+                    number: i as u64 + 1,
+                    text: l.to_owned(),
+                    origin: None,
+                })
+                .collect(),
+            position: None,
+        }
+    }
+
+    #[test]
+    fn modern_trace_with_frames() {
+        let t = Trace::parse(&block(
+            "error:\n       … while checking the derivation 'packages.x86_64-linux.a'\n         at /nix/store/h-source/flake.nix:48:11:\n           48|   a = 1;\n             |   ^\n\n       error: flake attribute 'packages.x86_64-linux.a' is not a derivation",
+        ));
+        assert_eq!(
+            t.message,
+            "flake attribute 'packages.x86_64-linux.a' is not a derivation"
+        );
+        assert_eq!(t.position, None);
+        let (pos, snip) = t.culprit_position().unwrap();
+        assert_eq!(
+            (pos.file.as_str(), pos.line, pos.column),
+            ("/nix/store/h-source/flake.nix", 48, 11)
+        );
+        assert_eq!(snip, &[(48, "   a = 1;".to_owned())]);
+        assert_eq!(t.attribute().as_deref(), Some("packages.x86_64-linux.a"));
+    }
+
+    #[test]
+    fn nix_2_4_message_then_position() {
+        let t = Trace::parse(&block(
+            "error: undefined variable 'fedimint'\n\n       at /nix/store/h-source/flake.nix:422:17:\n\n          421|\n          422|   fedimint.package\n             |   ^",
+        ));
+        assert_eq!(t.message, "undefined variable 'fedimint'");
+        assert_eq!(t.position.as_ref().unwrap().line, 422);
+        assert_eq!(t.snippet.len(), 2);
+    }
+
+    #[test]
+    fn nix_2_3_one_line_and_unindented_trace() {
+        let t = Trace::parse(&block(
+            "error: while evaluating the attribute 'buildInputs' of the derivation 'x' at /src/default.nix:5:3:\nundefined variable 'foo' at /src/default.nix:7:20",
+        ));
+        assert_eq!(t.message, "undefined variable 'foo'");
+        assert_eq!(t.position.as_ref().unwrap().line, 7);
+        assert_eq!(t.frames[0].position.as_ref().unwrap().line, 5);
+        assert_eq!(t.attribute().as_deref(), Some("buildInputs"));
+    }
+}

@@ -1,0 +1,77 @@
+//! What a category's classifier concludes about one failure site.
+
+use super::site::Site;
+use crate::log::LogLine;
+
+/// How to find the culprit in the user's working tree when the log gives no position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Locate {
+    /// Literals that may appear in the culprit .nix file (a hash in any notation, an
+    /// option), most specific first.
+    Text(Vec<String>),
+    /// A path relative to the flake or project root.
+    Path(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub confidence: f32,
+    pub summary: String,
+    /// Indices into the site's lines.
+    pub evidence: Vec<usize>,
+    pub fix: Option<String>,
+    pub commands: Vec<String>,
+    pub attribute: Option<String>,
+    pub package: Option<String>,
+    pub locate: Option<Locate>,
+}
+
+impl Verdict {
+    pub fn new(confidence: f32, summary: impl Into<String>) -> Verdict {
+        Verdict {
+            confidence,
+            summary: summary.into(),
+            evidence: Vec::new(),
+            fix: None,
+            commands: Vec::new(),
+            attribute: None,
+            package: None,
+            locate: None,
+        }
+    }
+
+    /// Cites `line`, which must be one of `site`'s lines.
+    pub fn cite(mut self, site: &Site, line: &LogLine) -> Verdict {
+        if let Some(i) = site.lines.iter().position(|l| std::ptr::eq(l, line)) {
+            if !self.evidence.contains(&i) {
+                self.evidence.push(i);
+            }
+        }
+        self
+    }
+
+    pub fn fix(mut self, description: impl Into<String>) -> Verdict {
+        self.fix = Some(description.into());
+        self
+    }
+
+    pub fn command(mut self, command: impl Into<String>) -> Verdict {
+        self.commands.push(command.into());
+        self
+    }
+
+    pub fn attribute(mut self, attribute: impl Into<String>) -> Verdict {
+        self.attribute = Some(attribute.into());
+        self
+    }
+
+    pub fn package(mut self, package: impl Into<String>) -> Verdict {
+        self.package = Some(package.into());
+        self
+    }
+
+    pub fn locate(mut self, locate: Locate) -> Verdict {
+        self.locate = Some(locate);
+        self
+    }
+}

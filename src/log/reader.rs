@@ -1,0 +1,439 @@
+//! Streams a log of any size through a multi-pattern search, keeping only error blocks and
+//! lines that match a trigger word, so memory stays bounded and most bytes are touched once.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Read;
+
+use aho_corasick::AhoCorasick;
+
+use super::internal_json::{self, Event};
+use super::model::{Block, BuildLog, LogLine};
+use super::{ansi, prefix};
+
+const CHUNK: usize = 1 << 20;
+/// A "line" longer than this is cut, so a log without newlines cannot grow the buffer forever.
+const MAX_LINE: usize = 1 << 20;
+/// Longest text kept for one line.
+const MAX_TEXT: usize = 4096;
+const MAX_BLOCK_LINES: usize = 400;
+const MAX_BLOCKS: usize = 256;
+const FIRST_HITS: usize = 256;
+const LAST_HITS: usize = 4096;
+const MAX_ACTIVITIES: usize = 65_536;
+/// Share of control bytes in the first chunk above which the input is not a text log.
+const BINARY_PER_MILLE: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("reading the log failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the input is not a text log ({0} of its first {1} bytes are control bytes)")]
+    Binary(usize, usize),
+}
+
+/// Reads a whole log. `triggers` finds the lines worth keeping; the structural words
+/// (`error`, `building '`, `@nix` actions) must be among its patterns.
+pub fn read(input: impl Read, triggers: &AhoCorasick) -> Result<BuildLog, ReadError> {
+    let mut scanner = Scanner::new(triggers);
+    scanner.run(input)?;
+    Ok(scanner.finish())
+}
+
+/// Reads a log held in memory.
+pub fn read_bytes(bytes: &[u8], triggers: &AhoCorasick) -> Result<BuildLog, ReadError> {
+    read(bytes, triggers)
+}
+
+struct Scanner<'a> {
+    triggers: &'a AhoCorasick,
+    newlines: u64,
+    bytes: u64,
+    block: Option<Block>,
+    blocks: VecDeque<Block>,
+    first_hits: Vec<LogLine>,
+    last_hits: VecDeque<LogLine>,
+    building: Vec<String>,
+    activities: HashMap<u64, String>,
+    internal_json: bool,
+    dropped: u64,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(triggers: &'a AhoCorasick) -> Self {
+        Scanner {
+            triggers,
+            newlines: 0,
+            bytes: 0,
+            block: None,
+            blocks: VecDeque::new(),
+            first_hits: Vec::new(),
+            last_hits: VecDeque::new(),
+            building: Vec::new(),
+            activities: HashMap::new(),
+            internal_json: false,
+            dropped: 0,
+        }
+    }
+
+    fn run(&mut self, mut input: impl Read) -> Result<(), ReadError> {
+        let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
+        let mut checked_binary = false;
+        let mut last_byte = b'\n';
+        loop {
+            let old = buf.len();
+            buf.resize(old + CHUNK, 0);
+            let n = read_full(&mut input, &mut buf[old..])?;
+            buf.truncate(old + n);
+            let eof = n == 0;
+            if !checked_binary && (buf.len() >= 64 * 1024 || eof) {
+                checked_binary = true;
+                check_text(&buf[..buf.len().min(64 * 1024)])?;
+            }
+            let end = if eof {
+                buf.len()
+            } else {
+                match memchr::memrchr(b'\n', &buf[old..]) {
+                    Some(i) => old + i + 1,
+                    None if buf.len() >= MAX_LINE => buf.len(),
+                    None => continue,
+                }
+            };
+            if end > 0 {
+                last_byte = buf[end - 1];
+            }
+            self.bytes += end as u64;
+            let chunk = std::mem::take(&mut buf);
+            self.scan(&chunk[..end]);
+            buf = chunk;
+            buf.drain(..end);
+            if eof {
+                break;
+            }
+        }
+        if last_byte != b'\n' {
+            self.newlines += 1;
+        }
+        Ok(())
+    }
+
+    fn scan(&mut self, chunk: &[u8]) {
+        let mut pos = 0;
+        while pos < chunk.len() {
+            let start = if self.block.is_some() {
+                pos
+            } else {
+                match self.triggers.find(&chunk[pos..]) {
+                    None => {
+                        self.newlines += count_newlines(&chunk[pos..]);
+                        return;
+                    }
+                    Some(m) => {
+                        let at = pos + m.start();
+                        let ls =
+                            memchr::memrchr(b'\n', &chunk[pos..at]).map_or(pos, |i| pos + i + 1);
+                        self.newlines += count_newlines(&chunk[pos..ls]);
+                        ls
+                    }
+                }
+            };
+            let (end, next) = match memchr::memchr(b'\n', &chunk[start..]) {
+                Some(i) => (start + i, start + i + 1),
+                None => (chunk.len(), chunk.len()),
+            };
+            let matched = self.block.is_none();
+            self.line(&chunk[start..end], matched);
+            if next > end {
+                self.newlines += 1;
+            }
+            pos = next;
+        }
+    }
+
+    /// Handles one line. `matched` says the trigger search found it; lines read while a block
+    /// is open were not searched yet.
+    fn line(&mut self, raw: &[u8], matched: bool) {
+        let number = self.newlines + 1;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let raw = &raw[..raw.len().min(MAX_TEXT)];
+        let clean = ansi::strip(raw);
+        let text = String::from_utf8_lossy(&clean);
+
+        if let Some(json) = text.strip_prefix("@nix ") {
+            self.close_block();
+            self.internal_json = true;
+            self.json(number, json);
+            return;
+        }
+        let Some(framed) = prefix::strip_frame(&text) else {
+            return;
+        };
+        let framed = framed.trim_end();
+
+        if let Some(block) = &mut self.block {
+            // Nix 2.3 continues a trace on unindented lines after a line ending in ':'.
+            let continues = framed.is_empty()
+                || framed.starts_with([' ', '\t'])
+                || (block.lines.last().is_some_and(|l| l.text.ends_with(':'))
+                    && !starts_block(framed));
+            if continues {
+                if block.lines.len() < MAX_BLOCK_LINES {
+                    block.lines.push(LogLine {
+                        number,
+                        text: framed.to_owned(),
+                        origin: None,
+                    });
+                }
+                return;
+            }
+            self.close_block();
+        }
+        if !matched && !self.triggers.is_match(framed) {
+            return;
+        }
+        self.plain(number, framed, None);
+    }
+
+    /// A line outside any block that matched a trigger (or a builder line from internal-json).
+    fn plain(&mut self, number: u64, text: &str, origin: Option<String>) {
+        let (decoration, body) = prefix::split(text);
+        if decoration == prefix::Decoration::None && starts_block(body) {
+            self.block = Some(Block {
+                lines: vec![LogLine {
+                    number,
+                    text: body.to_owned(),
+                    origin,
+                }],
+                position: None,
+            });
+            return;
+        }
+        if let Some(drv) = building_drv(body) {
+            if self.building.len() < MAX_ACTIVITIES {
+                self.building.push(drv.to_owned());
+            }
+            return;
+        }
+        let origin = match decoration {
+            prefix::Decoration::Package(name) => Some(name.to_owned()),
+            _ => origin.or_else(|| self.building.last().cloned()),
+        };
+        self.hit(LogLine {
+            number,
+            text: body.to_owned(),
+            origin,
+        });
+    }
+
+    fn json(&mut self, number: u64, json: &str) {
+        match internal_json::parse(json) {
+            Some(Event::Msg {
+                level,
+                text,
+                position,
+            }) => {
+                let clean = ansi::strip(text.as_bytes());
+                let text = String::from_utf8_lossy(&clean);
+                if level == 0 {
+                    let lines = text
+                        .lines()
+                        .take(MAX_BLOCK_LINES)
+                        .map(|l| LogLine {
+                            number,
+                            text: l.trim_end().to_owned(),
+                            origin: None,
+                        })
+                        .collect();
+                    self.push_block(Block { lines, position });
+                } else {
+                    for l in text.lines().filter(|l| self.triggers.is_match(l)) {
+                        self.plain(number, l.trim_end(), None);
+                        self.close_block();
+                    }
+                }
+            }
+            Some(Event::BuildStarted { id, drv }) => {
+                if self.activities.len() < MAX_ACTIVITIES {
+                    self.activities.insert(id, drv.clone());
+                }
+                if self.building.len() < MAX_ACTIVITIES {
+                    self.building.push(drv);
+                }
+            }
+            Some(Event::BuildLine { id, text }) => {
+                let clean = ansi::strip(text.as_bytes());
+                let text = String::from_utf8_lossy(&clean);
+                if self.triggers.is_match(text.as_bytes()) {
+                    let origin = self.activities.get(&id).cloned();
+                    self.hit(LogLine {
+                        number,
+                        text: text.trim_end().to_owned(),
+                        origin,
+                    });
+                }
+            }
+            Some(Event::Other) | None => {}
+        }
+    }
+
+    fn hit(&mut self, line: LogLine) {
+        if self.first_hits.len() < FIRST_HITS {
+            self.first_hits.push(line);
+            return;
+        }
+        if self.last_hits.len() == LAST_HITS {
+            self.last_hits.pop_front();
+            self.dropped += 1;
+        }
+        self.last_hits.push_back(line);
+    }
+
+    fn close_block(&mut self) {
+        if let Some(mut block) = self.block.take() {
+            while block.lines.last().is_some_and(|l| l.text.is_empty()) {
+                block.lines.pop();
+            }
+            self.push_block(block);
+        }
+    }
+
+    fn push_block(&mut self, block: Block) {
+        if self.blocks.len() == MAX_BLOCKS {
+            // Keep the first block: in a cascade it is often the root.
+            self.blocks.remove(1);
+            self.dropped += 1;
+        }
+        self.blocks.push_back(block);
+    }
+
+    fn finish(mut self) -> BuildLog {
+        self.close_block();
+        let mut hits = self.first_hits;
+        hits.extend(self.last_hits);
+        BuildLog {
+            total_lines: self.newlines,
+            total_bytes: self.bytes,
+            blocks: self.blocks.into(),
+            hits,
+            building: self.building,
+            internal_json: self.internal_json,
+            dropped: self.dropped,
+        }
+    }
+}
+
+/// Headlines of Nix messages that carry indented continuation lines: `error:` in every
+/// version, and the un-prefixed wordings of Nix 2.3.
+fn starts_block(body: &str) -> bool {
+    const HEADS: &[&str] = &[
+        "error:",
+        "error (ignored):",
+        "builder for '",
+        "hash mismatch in fixed-output derivation",
+        "cannot build derivation '",
+        "build of '",
+        "collision between",
+        "fixed-output derivation produced path",
+    ];
+    HEADS.iter().any(|h| body.starts_with(h))
+}
+
+/// The .drv of a `building '/nix/store/...drv'...` announcement.
+fn building_drv(body: &str) -> Option<&str> {
+    let rest = body.strip_prefix("building '")?;
+    let end = rest.find('\'')?;
+    let drv = &rest[..end];
+    drv.ends_with(".drv").then_some(drv)
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+fn read_full(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+fn check_text(head: &[u8]) -> Result<(), ReadError> {
+    let control = head
+        .iter()
+        .filter(|&&b| matches!(b, 0..=8 | 0x0e..=0x1a | 0x1c..=0x1f | 0x7f))
+        .count();
+    if !head.is_empty() && control * 1000 > head.len() * BINARY_PER_MILLE {
+        return Err(ReadError::Binary(control, head.len()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn triggers() -> AhoCorasick {
+        AhoCorasick::new([
+            "error",
+            "building '",
+            "not found",
+            "\"action\":\"msg\"",
+            "\"action\":\"start\"",
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn blocks_hits_and_line_numbers() {
+        let log = b"noise\r\nbuilding '/nix/store/aaa-foo-1.0.drv'...\nfoo: not found\n\x1b[31;1merror:\x1b[0m builder failed\n       last 1 log lines:\n       > x\nafter\n";
+        let log = read_bytes(log, &triggers()).unwrap();
+        assert_eq!(log.total_lines, 7);
+        assert_eq!(log.building, vec!["/nix/store/aaa-foo-1.0.drv"]);
+        assert_eq!(log.hits.len(), 1);
+        assert_eq!(log.hits[0].number, 3);
+        assert_eq!(
+            log.hits[0].origin.as_deref(),
+            Some("/nix/store/aaa-foo-1.0.drv")
+        );
+        assert_eq!(log.blocks.len(), 1);
+        assert_eq!(log.blocks[0].headline(), "error: builder failed");
+        assert_eq!(log.blocks[0].lines.len(), 3);
+    }
+
+    #[test]
+    fn internal_json_errors_become_blocks() {
+        let log =
+            br#"@nix {"action":"start","id":1,"level":3,"type":105,"fields":["/nix/store/b-x.drv"]}
+@nix {"action":"result","id":1,"type":101,"fields":["make: not found"]}
+@nix {"action":"msg","level":0,"msg":"error: boom\n       at x"}
+"#;
+        let log = read_bytes(log, &triggers()).unwrap();
+        assert!(log.internal_json);
+        assert_eq!(log.hits[0].text, "make: not found");
+        assert_eq!(log.hits[0].origin.as_deref(), Some("/nix/store/b-x.drv"));
+        assert_eq!(log.blocks[0].lines.len(), 2);
+        assert_eq!(log.total_lines, 3);
+    }
+
+    #[test]
+    fn binary_and_empty_input() {
+        assert!(matches!(
+            read_bytes(&[0u8; 1000], &triggers()),
+            Err(ReadError::Binary(..))
+        ));
+        let empty = read_bytes(b"", &triggers()).unwrap();
+        assert!(empty.is_empty());
+        assert_eq!(empty.total_lines, 0);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        let log = read_bytes(b"error: bad \xff byte\n", &triggers()).unwrap();
+        assert_eq!(log.blocks[0].headline(), "error: bad \u{fffd} byte");
+    }
+}

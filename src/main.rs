@@ -1,0 +1,15 @@
+//! The nfai binary: parses the command line, runs it, and maps the outcome to an exit code.
+
+use clap::Parser;
+
+fn main() {
+    let cli = nfai::cli::Cli::parse();
+    let code = match nfai::commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("nfai: error: {e:#}");
+            2
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,5 @@
+//! Nix itself: store paths, hash notations, and the one module that runs Nix commands.
+
+pub mod hash;
+pub mod runner;
+pub mod store_path;

@@ -1,0 +1,127 @@
+//! The only module that runs Nix: the user's failing command (teeing its output live while
+//! it is analysed) and `nix-store --read-log` for full build logs.
+
+use std::io::{self, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use aho_corasick::AhoCorasick;
+
+use crate::log::{self, BuildLog};
+
+/// How long fetching one full build log from the store may take.
+const READ_LOG_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot run `{program}`: {source}")]
+    Spawn { program: String, source: io::Error },
+    #[error("waiting for `{program}` failed: {source}")]
+    Wait { program: String, source: io::Error },
+    #[error(transparent)]
+    Log(#[from] log::ReadError),
+}
+
+/// The outcome of running the user's command.
+pub struct Run {
+    /// The command's exit code; a signal death maps to 128 + the signal like a shell does.
+    pub code: i32,
+    pub log: BuildLog,
+}
+
+/// Runs `argv` exactly as given, passing its stderr through to ours as it arrives while
+/// analysing it; stdout and stdin are the user's.
+pub fn run_and_analyse(argv: &[String], triggers: &AhoCorasick) -> Result<Run, RunError> {
+    let program = argv.first().cloned().unwrap_or_default();
+    let mut child = Command::new(&program)
+        .args(&argv[1..])
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| RunError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let log = log::read(
+        Tee {
+            inner: stderr,
+            out: io::stderr(),
+        },
+        triggers,
+    );
+    let status = child
+        .wait()
+        .map_err(|source| RunError::Wait { program, source })?;
+    let log = log?;
+    Ok(Run {
+        code: exit_code(status),
+        log,
+    })
+}
+
+/// The full log of `drv` from the local store, analysed; `None` when Nix has none or is not
+/// installed.
+pub fn full_build_log(drv: &str, triggers: &AhoCorasick) -> Option<BuildLog> {
+    let attempts: [&[&str]; 2] = [
+        &["nix-store", "--read-log"],
+        &["nix", "--extra-experimental-features", "nix-command", "log"],
+    ];
+    attempts
+        .iter()
+        .find_map(|argv| read_log_with(argv, drv, triggers))
+}
+
+fn read_log_with(argv: &[&str], drv: &str, triggers: &AhoCorasick) -> Option<BuildLog> {
+    let mut child = Command::new(argv[0])
+        .args(&argv[1..])
+        .arg(drv)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let stdout = child.stdout.take()?;
+    let (tx, rx) = mpsc::channel();
+    let log = thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let result = log::read(stdout, triggers);
+            let _ = tx.send(());
+            result
+        });
+        if rx.recv_timeout(READ_LOG_TIMEOUT).is_err() {
+            let _ = child.kill();
+        }
+        reader.join()
+    });
+    let status = child.wait().ok()?;
+    let log = log.ok()?.ok()?;
+    (status.success() && !log.is_empty()).then_some(log)
+}
+
+fn exit_code(status: std::process::ExitStatus) -> i32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return 128 + signal;
+        }
+    }
+    status.code().unwrap_or(1)
+}
+
+struct Tee<R, W> {
+    inner: R,
+    out: W,
+}
+
+impl<R: Read, W: Write> Read for Tee<R, W> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        // The user must keep seeing the output even if our stderr is gone.
+        let _ = self.out.write_all(&buf[..n]);
+        let _ = self.out.flush();
+        Ok(n)
+    }
+}
