@@ -1,0 +1,4 @@
+//! The integration tests: one binary driving the built `nfai` end to end.
+
+mod common;
+mod explain_failure;
