@@ -12,3 +12,5 @@ pub mod git;
 pub mod log;
 pub mod nix;
 pub mod render;
+pub mod review;
+pub mod validate;

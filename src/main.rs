@@ -6,6 +6,7 @@ fn main() {
     let cli = nfai::cli::Cli::parse();
     let code = match nfai::commands::run(cli) {
         Ok(code) => code,
+        Err(e) if e.is::<nfai::commands::Interrupted>() => 130,
         Err(e) => {
             eprintln!("nfai: error: {e:#}");
             2

@@ -1,5 +1,7 @@
 //! The command-line interface: every subcommand and flag, as clap definitions.
 
+pub mod review;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -27,6 +29,8 @@ pub enum Command {
     ExplainFailure(ExplainFailureArgs),
     /// Print the documentation of a failure category or review rule.
     Explain(ExplainArgs),
+    /// Audit a repository (or a change) for Nix-first policy compliance.
+    Review(crate::cli::review::ReviewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -47,6 +51,26 @@ pub struct ExplainFailureArgs {
     /// Do not fetch full build logs from the Nix store when the log shows only their tail.
     #[arg(long)]
     pub no_fetch_log: bool,
+    /// Write the validated fix to the working tree (and run its commands).
+    #[arg(long)]
+    pub apply: bool,
+    /// The level a fix must reach to be shown as validated; default: build when nfai runs
+    /// the command, else eval.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub validate: Option<crate::validate::Level>,
+    /// Show fix proposals without checking them (clearly labelled unvalidated).
+    #[arg(long, conflicts_with_all = ["validate", "apply"])]
+    pub no_validate: bool,
+    /// An extra argument for the Nix checks of a fix (repeat it), e.g.
+    /// `--nix-arg=--override-input --nix-arg=nixpkgs --nix-arg=path:../nixpkgs`.
+    #[arg(long = "nix-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub nix_args: Vec<String>,
+    /// Seconds each check of a fix may take.
+    #[arg(long, default_value_t = 900, value_name = "SECS")]
+    pub step_timeout: u64,
+    /// How many candidate fixes to try at most.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub max_candidates: usize,
     /// The Nix command to run and explain, e.g. `-- nix build .#foo`.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -54,7 +78,7 @@ pub struct ExplainFailureArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// A category id (e.g. hash_mismatch).
+    /// A category id (e.g. hash_mismatch) or review rule code (e.g. NF001).
     #[arg(required_unless_present = "list")]
     pub id: Option<String>,
     /// List every id with its title.

@@ -1,4 +1,4 @@
-//! `nfai explain`: prints the documentation of a category.
+//! `nfai explain`: prints the documentation of a category or a review rule.
 
 use std::io::Write;
 
@@ -12,9 +12,23 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
         for c in CATEGORIES {
             writeln!(out, "{:<22} {}", c.id(), c.title())?;
         }
+        for r in crate::review::RULES {
+            writeln!(out, "{:<22} {}", r.code(), r.name())?;
+        }
         return Ok(0);
     }
     let id = args.id.as_deref().unwrap_or_default();
+    if let Some(r) = crate::review::rule(id) {
+        writeln!(
+            out,
+            "{}: {} (default severity: {})\n\n{}",
+            r.code(),
+            r.name(),
+            r.severity().as_str(),
+            r.doc()
+        )?;
+        return Ok(0);
+    }
     let Some(c) = diagnose::category(id) else {
         return Err(InputError(format!(
             "unknown category or rule `{id}` (see `nfai explain --list`)"

@@ -33,9 +33,9 @@ pub fn run(args: &ExplainFailureArgs, style: Style) -> anyhow::Result<i32> {
     let root = std::fs::canonicalize(&root)
         .map_err(|e| InputError(format!("--root {}: {e}", root.display())))?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    let mut roots = vec![root];
+    let mut roots = vec![root.clone()];
     if !roots.contains(&cwd) {
-        roots.push(cwd);
+        roots.push(cwd.clone());
     }
     let fetch = |drv: &str| -> Option<BuildLog> {
         if args.no_fetch_log {
@@ -48,7 +48,10 @@ pub fn run(args: &ExplainFailureArgs, style: Style) -> anyhow::Result<i32> {
         workspace: Workspace::new(roots),
         full_log: &fetch,
     };
-    let finding = diagnose::diagnose(&log, &ctx);
+    let mut finding = diagnose::diagnose(&log, &ctx);
+    if finding.category != "no_failure" {
+        super::fix::propose(&mut finding, args, &root, &cwd)?;
+    }
     let text = match args.format {
         Format::Human => render::human::finding(&finding, style),
         Format::Json => render::json::finding(&finding),

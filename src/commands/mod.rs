@@ -3,6 +3,8 @@
 
 pub mod explain;
 pub mod explain_failure;
+pub mod fix;
+pub mod review;
 
 use crate::cli::{Cli, Command};
 use crate::render::style::Style;
@@ -12,11 +14,17 @@ use crate::render::style::Style;
 #[error("{0}")]
 pub struct InputError(pub String);
 
+/// The user interrupted nfai (Ctrl-C); exits with 130 like a shell.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+pub struct Interrupted;
+
 /// Runs the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     let style = Style::new(cli.color);
     match cli.command {
         Command::ExplainFailure(args) => explain_failure::run(&args, style),
         Command::Explain(args) => explain::run(&args),
+        Command::Review(args) => review::run(&args, style),
     }
 }

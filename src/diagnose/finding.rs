@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::nix::edit::TextEdit;
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Finding {
     pub category: &'static str,
@@ -18,6 +20,19 @@ pub struct Finding {
     /// Lines of the culprit file around the culprit line, for the human report.
     #[serde(skip)]
     pub snippet: Vec<(u32, String)>,
+    /// The classifier's facts for the fixers (see `Verdict::facts`).
+    #[serde(skip)]
+    pub facts: Vec<(&'static str, String)>,
+}
+
+impl Finding {
+    /// The value of a classifier fact.
+    pub fn fact(&self, name: &str) -> Option<&str> {
+        self.facts
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -40,8 +55,26 @@ pub struct Evidence {
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Fix {
     pub description: String,
-    pub edits: Vec<serde_json::Value>,
+    pub edits: Vec<TextEdit>,
     pub commands: Vec<String>,
+    /// The unified diff of `edits`.
+    pub diff: Option<String>,
+    /// How far the proposed change was checked: none, parse, eval or build.
+    pub validated: &'static str,
+    /// Every candidate tried, in order.
+    pub attempts: Vec<Attempt>,
+}
+
+/// One candidate fix and how far its checks got.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Attempt {
+    pub description: String,
+    pub diff: String,
+    pub validated: &'static str,
+    /// What stopped it below the wanted level.
+    pub error: Option<String>,
+    /// The check that reached `validated`, e.g. `nix build .#foo`.
+    pub check: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -66,6 +99,7 @@ impl Finding {
             fix: None,
             secondary: Vec::new(),
             snippet: Vec::new(),
+            facts: Vec::new(),
         }
     }
 }

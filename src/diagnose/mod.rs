@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 pub use categories::CATEGORIES;
-pub use finding::{Culprit, Evidence, Finding, Fix, Secondary};
+pub use finding::{Attempt, Culprit, Evidence, Finding, Fix, Secondary};
 pub use locate::Workspace;
 pub use site::{Site, SiteKind};
 pub use verdict::{Locate, Verdict};
@@ -58,7 +58,7 @@ pub fn category(id: &str) -> Option<&'static dyn Category> {
 /// Words that matter whatever the categories say: Nix's own headlines and internal-json
 /// records that carry errors or name builds.
 const STRUCTURAL: &[&str] = &[
-    "error",
+    "error:",
     "building '",
     "builder for '",
     "annot build",
@@ -78,7 +78,7 @@ pub fn triggers() -> &'static AhoCorasick {
         words.sort_unstable();
         words.dedup();
         AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(words)
             .expect("trigger words build an automaton")
     });
@@ -176,8 +176,14 @@ fn build_finding(
     ctx: &Context,
 ) -> Finding {
     let derivation = site.drv().map(str::to_owned);
+    // The failed derivation names the package; without one, the origin of the cited lines
+    // (an `-L` prefix or the derivation being built) does.
+    let origin = v
+        .evidence
+        .iter()
+        .find_map(|&i| site.lines.get(i)?.origin.clone());
     let package = v.package.clone().or_else(|| {
-        derivation.as_deref().map(|d| {
+        derivation.as_deref().or(origin.as_deref()).map(|d| {
             store_path::split_name_version(site::drv_name(d))
                 .0
                 .to_owned()
@@ -197,28 +203,36 @@ fn build_finding(
         culprit.column = Some(column);
         snippet = locate::snippet(&path, line);
     };
-    if let Some((pos, quoted)) = site.trace.as_ref().and_then(|t| t.culprit_position()) {
-        match ctx.workspace.map(&pos.file, pos.line, quoted) {
-            Some(path) => place(path, pos.line, pos.column),
-            None => {
-                culprit.file = Some(pos.file.clone());
-                culprit.line = Some(pos.line);
-                culprit.column = Some(pos.column);
-                snippet = quoted.to_vec();
-            }
+    let traced = site.trace.as_ref().and_then(|t| t.culprit_position());
+    let local = traced.and_then(|(pos, quoted)| {
+        ctx.workspace
+            .map(&pos.file, pos.line, quoted)
+            .map(|path| (path, pos.line, pos.column))
+    });
+    // A position in the user's tree beats the classifier's hint; the hint beats a
+    // position inside nixpkgs or another input.
+    let located = local.or_else(|| match &v.locate {
+        Some(Locate::Text(needles)) => needles.iter().find_map(|n| ctx.workspace.find_text(n)),
+        Some(Locate::Path(rel)) => ctx
+            .workspace
+            .roots
+            .iter()
+            .map(|r| r.join(rel))
+            .find(|p| p.is_file())
+            .map(|p| (p, 0, 0)),
+        None => None,
+    });
+    match (located, traced, &v.locate) {
+        (Some((path, 0, _)), _, _) => culprit.file = Some(ctx.workspace.display(&path)),
+        (Some((path, line, column)), _, _) => place(path, line, column),
+        (None, Some((pos, quoted)), _) => {
+            culprit.file = Some(pos.file.clone());
+            culprit.line = Some(pos.line);
+            culprit.column = Some(pos.column);
+            snippet = quoted.to_vec();
         }
-    } else {
-        match &v.locate {
-            Some(Locate::Text(needles)) => {
-                if let Some((path, line, column)) =
-                    needles.iter().find_map(|n| ctx.workspace.find_text(n))
-                {
-                    place(path, line, column);
-                }
-            }
-            Some(Locate::Path(rel)) => culprit.file = Some(rel.clone()),
-            None => {}
-        }
+        (None, None, Some(Locate::Path(rel))) => culprit.file = Some(rel.clone()),
+        (None, None, _) => {}
     }
     let culprit = (culprit != Culprit::default()).then_some(culprit);
     let evidence = v
@@ -235,8 +249,9 @@ fn build_finding(
         .collect();
     let fix = (v.fix.is_some() || !v.commands.is_empty()).then(|| Fix {
         description: v.fix.clone().unwrap_or_default(),
-        edits: Vec::new(),
         commands: v.commands.clone(),
+        validated: "none",
+        ..Fix::default()
     });
     Finding {
         category: cat.id(),
@@ -250,5 +265,6 @@ fn build_finding(
         fix,
         secondary: Vec::new(),
         snippet,
+        facts: v.facts.clone(),
     }
 }

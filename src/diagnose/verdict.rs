@@ -24,6 +24,10 @@ pub struct Verdict {
     pub attribute: Option<String>,
     pub package: Option<String>,
     pub locate: Option<Locate>,
+    /// What the fixers need to know, by name: `specified`/`got` hashes, the missing `tool`,
+    /// `library` or `header` and the nixpkgs `attr` that provides it, the undefined `name`,
+    /// the untracked `path`, the `package` a config option must allow.
+    pub facts: Vec<(&'static str, String)>,
 }
 
 impl Verdict {
@@ -37,6 +41,7 @@ impl Verdict {
             attribute: None,
             package: None,
             locate: None,
+            facts: Vec::new(),
         }
     }
 
@@ -67,6 +72,11 @@ impl Verdict {
 
     pub fn package(mut self, package: impl Into<String>) -> Verdict {
         self.package = Some(package.into());
+        self
+    }
+
+    pub fn fact(mut self, name: &'static str, value: impl Into<String>) -> Verdict {
+        self.facts.push((name, value.into()));
         self
     }
 

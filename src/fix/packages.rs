@@ -1,5 +1,6 @@
-//! Maps the name of a missing command to the nixpkgs attribute that provides it, from the
-//! data file `data/commands.tsv`.
+//! Maps what a failed build was missing (a command, a library, a header, a shared object,
+//! a Python module) to the nixpkgs attribute that provides it, from the data files
+//! `data/commands.tsv` and `data/libraries.tsv`.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -7,9 +8,24 @@ use std::sync::LazyLock;
 static COMMANDS: LazyLock<HashMap<&'static str, &'static str>> =
     LazyLock::new(|| parse(include_str!("data/commands.tsv")));
 
-fn parse(tsv: &'static str) -> HashMap<&'static str, &'static str> {
+/// Keyed by (kind, name): `lib`, `h` or `py`, as documented in the data file.
+static LIBRARIES: LazyLock<HashMap<(&'static str, &'static str), &'static str>> =
+    LazyLock::new(|| {
+        data_lines(include_str!("data/libraries.tsv"))
+            .filter_map(|l| {
+                let mut f = l.split('\t').map(str::trim);
+                Some(((f.next()?, f.next()?), f.next()?))
+            })
+            .collect()
+    });
+
+fn data_lines(tsv: &'static str) -> impl Iterator<Item = &'static str> {
     tsv.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+}
+
+fn parse(tsv: &'static str) -> HashMap<&'static str, &'static str> {
+    data_lines(tsv)
         .filter_map(|l| l.split_once('\t'))
         .map(|(k, v)| (k.trim(), v.trim()))
         .collect()
@@ -20,12 +36,98 @@ pub fn for_command(command: &str) -> Option<&'static str> {
     COMMANDS.get(command).copied()
 }
 
+fn lib(name: &str) -> Option<&'static str> {
+    LIBRARIES.get(&("lib", name)).copied()
+}
+
+/// The attribute providing a library named the way pkg-config, CMake, meson, the linker or a
+/// Rust `-sys` crate names it (`openssl`, `OpenSSL`, `gtk+-3.0`, `libpng16`, `ssl`).
+pub fn for_library(name: &str) -> Option<&'static str> {
+    let name = name.trim().trim_end_matches(".pc").to_ascii_lowercase();
+    let bare = name.strip_prefix("lib").unwrap_or(&name);
+    // `foo-1.0`, `foo2`, `foo_static`: the unversioned name is usually the same package.
+    let unversioned =
+        bare.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == '-' || c == '_');
+    let found = [name.as_str(), bare, unversioned]
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .find_map(lib);
+    found
+}
+
+/// The attribute providing a shared object (`libssl.so.3`, `libstdc++.so.6`).
+pub fn for_shared_object(soname: &str) -> Option<&'static str> {
+    let file = soname.rsplit('/').next().unwrap_or(soname);
+    let stem = file.split(".so").next().unwrap_or(file);
+    lib(stem.strip_prefix("lib").unwrap_or(stem)).or_else(|| for_library(stem))
+}
+
+/// The attribute providing a C/C++ header (`zlib.h`, `openssl/ssl.h`, `X11/Xlib.h`): the
+/// exact path, then its longest known directory, then its file name.
+pub fn for_header(header: &str) -> Option<&'static str> {
+    let header = header.trim_matches(|c| matches!(c, '<' | '>' | '"' | '\''));
+    let h = |k: &str| LIBRARIES.get(&("h", k)).copied();
+    h(header)
+        .or_else(|| {
+            header
+                .rmatch_indices('/')
+                .find_map(|(i, _)| h(&header[..=i]))
+        })
+        .or_else(|| h(header.rsplit('/').next()?))
+}
+
+/// The python3Packages attribute providing an importable module (`numpy`, `yaml`,
+/// `google.protobuf.message`): the longest known dotted prefix.
+pub fn for_python_module(module: &str) -> Option<&'static str> {
+    let py = |k: &str| LIBRARIES.get(&("py", k)).copied();
+    py(module).or_else(|| {
+        module
+            .rmatch_indices('.')
+            .find_map(|(i, _)| py(&module[..i]))
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn known_commands() {
-        assert_eq!(super::for_command("make"), Some("gnumake"));
-        assert_eq!(super::for_command("protoc"), Some("protobuf"));
-        assert_eq!(super::for_command("no-such-tool"), None);
+        assert_eq!(for_command("make"), Some("gnumake"));
+        assert_eq!(for_command("protoc"), Some("protobuf"));
+        assert_eq!(for_command("no-such-tool"), None);
+    }
+
+    #[test]
+    fn libraries_in_every_spelling() {
+        assert_eq!(for_library("openssl"), Some("openssl"));
+        assert_eq!(for_library("OpenSSL"), Some("openssl"));
+        assert_eq!(for_library("libssl"), Some("openssl"));
+        assert_eq!(for_library("gtk+-3.0"), Some("gtk3"));
+        assert_eq!(for_library("sqlite3"), Some("sqlite"));
+        assert_eq!(for_library("ZLIB"), Some("zlib"));
+        assert_eq!(for_library("no-such-thing"), None);
+    }
+
+    #[test]
+    fn shared_objects_headers_and_modules() {
+        assert_eq!(
+            for_shared_object("libstdc++.so.6"),
+            Some("stdenv.cc.cc.lib")
+        );
+        assert_eq!(for_shared_object("libssl.so.3"), Some("openssl"));
+        assert_eq!(for_shared_object("libX11.so.6"), Some("xorg.libX11"));
+        assert_eq!(for_header("zlib.h"), Some("zlib"));
+        assert_eq!(for_header("openssl/ssl.h"), Some("openssl"));
+        assert_eq!(
+            for_header("X11/extensions/Xrandr.h"),
+            Some("xorg.libXrandr")
+        );
+        assert_eq!(for_header("main.h"), None);
+        assert_eq!(for_python_module("numpy"), Some("python3Packages.numpy"));
+        assert_eq!(
+            for_python_module("google.protobuf.message"),
+            Some("python3Packages.protobuf")
+        );
     }
 }

@@ -10,7 +10,7 @@ use super::internal_json::{self, Event};
 use super::model::{Block, BuildLog, LogLine};
 use super::{ansi, prefix};
 
-const CHUNK: usize = 1 << 20;
+const CHUNK: usize = 4 << 20;
 /// A "line" longer than this is cut, so a log without newlines cannot grow the buffer forever.
 const MAX_LINE: usize = 1 << 20;
 /// Longest text kept for one line.
@@ -76,25 +76,26 @@ impl<'a> Scanner<'a> {
     }
 
     fn run(&mut self, mut input: impl Read) -> Result<(), ReadError> {
-        let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
+        // Room for a full chunk after the unfinished line carried over (at most MAX_LINE).
+        let mut buf = vec![0u8; CHUNK + MAX_LINE];
+        let mut filled = 0;
         let mut checked_binary = false;
         let mut last_byte = b'\n';
         loop {
-            let old = buf.len();
-            buf.resize(old + CHUNK, 0);
-            let n = read_full(&mut input, &mut buf[old..])?;
-            buf.truncate(old + n);
+            let n = read_full(&mut input, &mut buf[filled..filled + CHUNK])?;
+            let old = filled;
+            filled += n;
             let eof = n == 0;
-            if !checked_binary && (buf.len() >= 64 * 1024 || eof) {
+            if !checked_binary && (filled >= 64 * 1024 || eof) {
                 checked_binary = true;
-                check_text(&buf[..buf.len().min(64 * 1024)])?;
+                check_text(&buf[..filled.min(64 * 1024)])?;
             }
             let end = if eof {
-                buf.len()
+                filled
             } else {
-                match memchr::memrchr(b'\n', &buf[old..]) {
+                match memchr::memrchr(b'\n', &buf[old..filled]) {
                     Some(i) => old + i + 1,
-                    None if buf.len() >= MAX_LINE => buf.len(),
+                    None if filled >= MAX_LINE => filled,
                     None => continue,
                 }
             };
@@ -102,10 +103,9 @@ impl<'a> Scanner<'a> {
                 last_byte = buf[end - 1];
             }
             self.bytes += end as u64;
-            let chunk = std::mem::take(&mut buf);
-            self.scan(&chunk[..end]);
-            buf = chunk;
-            buf.drain(..end);
+            self.scan(&buf[..end]);
+            buf.copy_within(end..filled, 0);
+            filled -= end;
             if eof {
                 break;
             }
@@ -116,37 +116,37 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
+    /// Handles every line of `chunk` (which ends at a line end) that matters: the lines with a
+    /// trigger word, found in parallel, and the lines of open blocks, in order.
     fn scan(&mut self, chunk: &[u8]) {
+        let (candidates, total) = candidate_lines(chunk, self.triggers);
+        let base = self.newlines;
+        let mut next = candidates.iter().peekable();
         let mut pos = 0;
         while pos < chunk.len() {
-            let start = if self.block.is_some() {
-                pos
-            } else {
-                match self.triggers.find(&chunk[pos..]) {
-                    None => {
-                        self.newlines += count_newlines(&chunk[pos..]);
-                        return;
-                    }
-                    Some(m) => {
-                        let at = pos + m.start();
-                        let ls =
-                            memchr::memrchr(b'\n', &chunk[pos..at]).map_or(pos, |i| pos + i + 1);
-                        self.newlines += count_newlines(&chunk[pos..ls]);
-                        ls
-                    }
+            let matched = self.block.is_none();
+            if matched {
+                // Skip candidates already passed while walking a block.
+                while next.peek().is_some_and(|c| c.0 < pos) {
+                    next.next();
                 }
-            };
-            let (end, next) = match memchr::memchr(b'\n', &chunk[start..]) {
-                Some(i) => (start + i, start + i + 1),
+                let Some(&(start, before)) = next.next() else {
+                    break;
+                };
+                pos = start;
+                self.newlines = base + before;
+            }
+            let (end, after) = match memchr::memchr(b'\n', &chunk[pos..]) {
+                Some(i) => (pos + i, pos + i + 1),
                 None => (chunk.len(), chunk.len()),
             };
-            let matched = self.block.is_none();
-            self.line(&chunk[start..end], matched);
-            if next > end {
+            self.line(&chunk[pos..end], matched);
+            if after > end {
                 self.newlines += 1;
             }
-            pos = next;
+            pos = after;
         }
+        self.newlines = base + total;
     }
 
     /// Handles one line. `matched` says the trigger search found it; lines read while a block
@@ -176,12 +176,14 @@ impl<'a> Scanner<'a> {
                 || (block.lines.last().is_some_and(|l| l.text.ends_with(':'))
                     && !starts_block(framed));
             if continues {
-                if block.lines.len() < MAX_BLOCK_LINES {
-                    block.lines.push(LogLine {
-                        number,
-                        text: framed.to_owned(),
-                        origin: None,
-                    });
+                block.lines.push(LogLine {
+                    number,
+                    text: framed.to_owned(),
+                    origin: None,
+                });
+                // A full block is closed, so indented output cannot hold the slow path.
+                if block.lines.len() == MAX_BLOCK_LINES {
+                    self.close_block();
                 }
                 return;
             }
@@ -345,6 +347,48 @@ fn building_drv(body: &str) -> Option<&str> {
     drv.ends_with(".drv").then_some(drv)
 }
 
+/// The start of every line of `chunk` containing a trigger, with the number of newlines
+/// before it, and the chunk's newline count. Large chunks are searched in two halves at once:
+/// the search is where the time goes, and lines are independent.
+fn candidate_lines(chunk: &[u8], triggers: &AhoCorasick) -> (Vec<(usize, u64)>, u64) {
+    const PARALLEL_FROM: usize = 1 << 20;
+    let mid = match memchr::memchr(b'\n', &chunk[chunk.len() / 2..]) {
+        Some(i) if chunk.len() >= PARALLEL_FROM => chunk.len() / 2 + i + 1,
+        _ => return search(chunk, triggers),
+    };
+    let (first, second) = chunk.split_at(mid);
+    let ((mut lines, count), (rest, rest_count)) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| search(second, triggers));
+        let mine = search(first, triggers);
+        (mine, other.join().expect("search thread does not panic"))
+    });
+    lines.extend(
+        rest.into_iter()
+            .map(|(start, before)| (mid + start, count + before)),
+    );
+    (lines, count + rest_count)
+}
+
+fn search(bytes: &[u8], triggers: &AhoCorasick) -> (Vec<(usize, u64)>, u64) {
+    let mut lines = Vec::new();
+    let mut newlines = 0;
+    let mut pos = 0;
+    while let Some(m) = triggers.find(&bytes[pos..]) {
+        let at = pos + m.start();
+        let start = memchr::memrchr(b'\n', &bytes[pos..at]).map_or(pos, |i| pos + i + 1);
+        newlines += count_newlines(&bytes[pos..start]);
+        lines.push((start, newlines));
+        match memchr::memchr(b'\n', &bytes[at..]) {
+            Some(i) => {
+                pos = at + i + 1;
+                newlines += 1;
+            }
+            None => return (lines, newlines),
+        }
+    }
+    (lines, newlines + count_newlines(&bytes[pos..]))
+}
+
 fn count_newlines(bytes: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', bytes).count() as u64
 }
@@ -429,6 +473,47 @@ mod tests {
         let empty = read_bytes(b"", &triggers()).unwrap();
         assert!(empty.is_empty());
         assert_eq!(empty.total_lines, 0);
+    }
+
+    #[test]
+    fn large_input_is_searched_in_parallel_without_losing_lines() {
+        let mut log = String::new();
+        let mut expected = Vec::new();
+        for i in 1..=200_000u64 {
+            if i % 20_000 == 0 {
+                expected.push(i);
+                log.push_str("sh: make: not found\n");
+            } else if i == 100_001 {
+                // A block that straddles the middle of a chunk.
+                log.push_str("error: boom\n");
+            } else {
+                log.push_str("  noise line that matches nothing at all, padded out a little\n");
+            }
+        }
+        let read = read_bytes(log.as_bytes(), &triggers()).unwrap();
+        assert_eq!(read.total_lines, 200_000);
+        assert_eq!(
+            read.hits.iter().map(|h| h.number).collect::<Vec<_>>(),
+            expected
+        );
+        assert_eq!(read.blocks[0].first_line(), 100_001);
+        assert_eq!(read.blocks[0].lines.len(), MAX_BLOCK_LINES);
+    }
+
+    #[test]
+    fn hits_stay_bounded() {
+        let log = "sh: make: not found\n".repeat(50_000);
+        let read = read_bytes(log.as_bytes(), &triggers()).unwrap();
+        assert_eq!(read.hits.len(), FIRST_HITS + LAST_HITS);
+        assert_eq!(read.hits.last().unwrap().number, 50_000);
+    }
+
+    #[test]
+    fn a_log_without_newlines_is_cut_not_buffered_forever() {
+        let log = vec![b'x'; 3 * MAX_LINE + 10];
+        let read = read_bytes(&log, &triggers()).unwrap();
+        assert!(read.is_empty());
+        assert_eq!(read.total_bytes, log.len() as u64);
     }
 
     #[test]

@@ -125,3 +125,88 @@ impl<R: Read, W: Write> Read for Tee<R, W> {
         Ok(n)
     }
 }
+
+/// Longest stderr kept from one validation step; builds can be chatty.
+const MAX_CAPTURE: usize = 32 << 20;
+
+/// A validation step's outcome.
+pub struct Step {
+    /// `None` when the step timed out (and was killed).
+    pub code: Option<i32>,
+    pub stderr: Vec<u8>,
+}
+
+impl Step {
+    pub fn ok(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// The last lines of stderr, for an error message.
+    pub fn tail(&self, lines: usize) -> String {
+        let text = String::from_utf8_lossy(&self.stderr);
+        let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+/// Runs a Nix command in `cwd` for validation, capturing its stderr; killed after
+/// `timeout`. Dropping the future kills the process too (Ctrl-C).
+pub async fn run_step(
+    argv: &[String],
+    cwd: &std::path::Path,
+    timeout: Duration,
+) -> Result<Step, RunError> {
+    use tokio::io::AsyncReadExt;
+    let program = argv.first().cloned().unwrap_or_default();
+    let mut child = tokio::process::Command::new(&program)
+        .args(&argv[1..])
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|source| RunError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let work = async {
+        let mut buf = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let n = stderr.read(&mut chunk).await?;
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if buf.len() > MAX_CAPTURE {
+                buf.drain(..buf.len() - MAX_CAPTURE);
+            }
+        }
+        let status = child.wait().await?;
+        Ok::<_, io::Error>((status, buf))
+    };
+    match tokio::time::timeout(timeout, work).await {
+        Ok(Ok((status, stderr))) => Ok(Step {
+            code: Some(exit_code(status)),
+            stderr,
+        }),
+        Ok(Err(source)) => Err(RunError::Wait { program, source }),
+        Err(_) => Ok(Step {
+            code: None,
+            stderr: format!("timed out after {}s", timeout.as_secs()).into_bytes(),
+        }),
+    }
+}
+
+/// `nix-instantiate --parse FILE`: Nix's own parser on a changed file.
+pub async fn parse_file(file: &std::path::Path, timeout: Duration) -> Result<Step, RunError> {
+    let argv = [
+        "nix-instantiate".to_owned(),
+        "--parse".to_owned(),
+        file.display().to_string(),
+    ];
+    let dir = file.parent().unwrap_or(std::path::Path::new("."));
+    run_step(&argv, dir, timeout).await
+}

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::style::Style;
-use crate::diagnose::Finding;
+use crate::diagnose::{Finding, Fix};
 
 pub fn finding(f: &Finding, style: Style) -> String {
     let mut out = String::new();
@@ -86,6 +86,7 @@ pub fn finding(f: &Finding, style: Style) -> String {
         for c in &fix.commands {
             let _ = writeln!(out, "{pad}         $ {c}");
         }
+        out.push_str(&fix_status(fix, &pad, style));
     }
     for s in &f.secondary {
         let drv = s
@@ -107,6 +108,65 @@ pub fn finding(f: &Finding, style: Style) -> String {
         style.note("= note:"),
         f.category
     );
+    out
+}
+
+/// The validation verdict, the diff, and why the other candidates failed.
+fn fix_status(fix: &Fix, pad: &str, style: Style) -> String {
+    let mut out = String::new();
+    let winner = fix
+        .attempts
+        .iter()
+        .find(|a| a.validated == fix.validated && a.error.is_none());
+    match (fix.validated, winner.and_then(|a| a.check.as_deref())) {
+        ("none", _) if fix.attempts.is_empty() && fix.diff.is_none() => {}
+        ("none", _) if fix.attempts.is_empty() => {
+            let _ = writeln!(
+                out,
+                "{pad} {} not validated (--no-validate)",
+                style.warning("= fix:")
+            );
+        }
+        ("none", _) => {
+            let _ = writeln!(
+                out,
+                "{pad} {} no candidate fix could be validated:",
+                style.warning("= fix:")
+            );
+        }
+        (level, Some(check)) => {
+            let _ = writeln!(
+                out,
+                "{pad} {} validated: {level} (`{check}` succeeded with this change)",
+                style.note("= fix:")
+            );
+        }
+        (level, None) => {
+            let _ = writeln!(out, "{pad} {} validated: {level}", style.note("= fix:"));
+        }
+    }
+    if let Some(diff) = fix.diff.as_deref().filter(|d| !d.is_empty()) {
+        for line in diff.lines() {
+            let painted = match line.as_bytes().first() {
+                Some(b'+') if !line.starts_with("+++") => style.added(line),
+                Some(b'-') if !line.starts_with("---") => style.removed(line),
+                Some(b'@') => style.gutter(line),
+                _ => line.to_owned(),
+            };
+            let _ = writeln!(out, "{pad}   {painted}");
+        }
+    }
+    if fix.validated == "none" {
+        for a in fix.attempts.iter().filter(|a| a.error.is_some()) {
+            let _ = writeln!(
+                out,
+                "{pad}   - {} (reached {}): {}",
+                a.description,
+                a.validated,
+                a.error.as_deref().unwrap_or_default()
+            );
+        }
+    }
     out
 }
 

@@ -47,6 +47,13 @@ pub fn finding(f: &Finding) -> String {
         if !fix.commands.is_empty() {
             let _ = writeln!(out, "\n```sh\n{}\n```", fix.commands.join("\n"));
         }
+        if let Some(diff) = fix.diff.as_deref().filter(|d| !d.is_empty()) {
+            let status = match fix.validated {
+                "none" => "not validated".to_owned(),
+                level => format!("validated: {level}"),
+            };
+            let _ = writeln!(out, "\n_Proposed change ({status})_\n\n```diff\n{diff}```");
+        }
     }
     if !f.secondary.is_empty() {
         let _ = writeln!(out, "\n**Also failed:**\n");

@@ -1,9 +1,11 @@
 //! Renders findings for people and machines. Renderers return text; the command layer
 //! decides where it goes.
 
+pub mod diff;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod review;
 pub mod style;
 
 /// Output formats of `explain-failure`.

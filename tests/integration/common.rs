@@ -38,3 +38,60 @@ pub fn nix_available(test: &str) -> bool {
     eprintln!("skipping {test}: nix is not installed (set NFAI_REQUIRE_NIX=1 to make this fail)");
     false
 }
+
+/// A fixture project copied to a scratch directory, ready for its failing command.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+    pub argv: Vec<String>,
+}
+
+/// Copies `fixtures/projects/<name>` (without the harness files) to a temporary directory,
+/// runs its `setup`, and builds its command against the stub package set.
+pub fn project(name: &str) -> Project {
+    let src = fixtures().join("projects").join(name);
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&src, dir.path(), &["cmd", "setup", "fixed", "expect"]);
+    if src.join("setup").is_file() {
+        let ok = Command::new("sh")
+            .arg(src.join("setup"))
+            .current_dir(dir.path())
+            .status()
+            .expect("setup runs")
+            .success();
+        assert!(ok, "{name}: setup failed");
+    }
+    let stub = fixtures().join("nixpkgs-stub");
+    let cmd = std::fs::read_to_string(src.join("cmd")).expect("cmd");
+    let stub = stub.display().to_string();
+    let mut argv: Vec<String> = cmd
+        .split_whitespace()
+        .map(|a| a.replace("@nixpkgs@", &stub))
+        .collect();
+    let is_flake_cmd = argv[0] == "nix" && !cmd.contains("@nixpkgs@");
+    if is_flake_cmd {
+        argv.extend([
+            "--override-input".into(),
+            "nixpkgs".into(),
+            format!("path:{stub}"),
+            "--no-write-lock-file".into(),
+        ]);
+    }
+    Project { dir, argv }
+}
+
+/// Copies a directory tree, skipping the top-level entries named in `skip`.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path, skip: &[&str]) {
+    for entry in std::fs::read_dir(from).expect("readable fixture").flatten() {
+        let name = entry.file_name();
+        if skip.iter().any(|s| name == *s) {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target, &[]);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

@@ -2,3 +2,5 @@
 
 mod common;
 mod explain_failure;
+mod fix;
+mod review;

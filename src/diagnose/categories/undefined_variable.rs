@@ -45,6 +45,7 @@ Fix: correct the name, or bring it into scope. In a package function add it to t
         Some(
             Verdict::new(0.95, format!("undefined variable '{name}'"))
                 .cite(site, line)
+                .fact("name", name.clone())
                 .fix(format!(
                     "define `{name}` where it is used: fix the spelling, add it to the function's \
                      arguments (`{{ ..., {name} }}:`) if it is a package, or refer to it through \

@@ -73,6 +73,7 @@ fn verdict(site: &Site, line: &crate::log::LogLine, rel: &str, confidence: f32) 
         "add {rel} to git so the flake's source includes it (or stop referring to it)"
     ))
     .command(format!("git add --intent-to-add -- {rel}"))
+    .fact("path", rel)
     .locate(Locate::Path(rel.to_owned()))
 }
 

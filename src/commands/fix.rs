@@ -1,0 +1,137 @@
+//! The fix stage of explain-failure: asks the fixers for candidates, has them validated,
+//! fills the finding's fix, and with `--apply` writes the winner to the working tree.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+
+use crate::cli::ExplainFailureArgs;
+use crate::commands::Interrupted;
+use crate::diagnose::{Finding, Fix};
+use crate::fix::{self, Project};
+use crate::render::style::Style;
+use crate::validate::{self, Change, Level, Plan};
+
+/// Fills `finding.fix` with the first candidate that validates (or, with `--no-validate`,
+/// the first candidate, labelled unvalidated); applies it with `--apply`.
+pub fn propose(
+    finding: &mut Finding,
+    args: &ExplainFailureArgs,
+    root: &Path,
+    cwd: &Path,
+) -> anyhow::Result<()> {
+    let project = Project::load(root);
+    let candidates = fix::candidates(finding, &project, args.max_candidates);
+    let Some(first) = candidates.first() else {
+        if args.apply {
+            eprintln!(
+                "nfai: nothing to apply: no automatic fix is known for {}",
+                finding.category
+            );
+        }
+        return Ok(());
+    };
+    let fix = finding.fix.get_or_insert_with(|| Fix {
+        validated: "none",
+        ..Fix::default()
+    });
+    if args.no_validate {
+        let changes = validate::changes(&project, first)?;
+        fix.edits = first.edits.clone();
+        fix.commands = first.commands.iter().map(|c| c.join(" ")).collect();
+        fix.diff = Some(validate::render_diff(&changes, Style::plain()));
+        return Ok(());
+    }
+    let command = (!args.command.is_empty()).then(|| args.command.clone());
+    let target = args.validate.unwrap_or(if command.is_some() {
+        Level::Build
+    } else {
+        Level::Eval
+    });
+    let plan = Plan {
+        target,
+        root: root.to_owned(),
+        command,
+        cwd: cwd.to_owned(),
+        nix_args: args.nix_args.clone(),
+        step_timeout: Duration::from_secs(args.step_timeout),
+        max_candidates: args.max_candidates,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the validation runtime")?;
+    // Ctrl-C drops the validation: its Nix processes are killed and the scratch copy removed.
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = validate::validate(&project, &candidates, &plan) => Some(outcome),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    let Some(outcome) = outcome else {
+        return Err(Interrupted.into());
+    };
+    fix.attempts = outcome.attempts.clone();
+    let Some(win) = outcome.winner else {
+        if args.apply {
+            eprintln!(
+                "nfai: nothing applied: no candidate fix reached `{}`",
+                target.name()
+            );
+        }
+        return Ok(());
+    };
+    let candidate = &candidates[win];
+    let changes = &outcome.changes[win];
+    fix.description = candidate.description.clone();
+    fix.edits = candidate.edits.clone();
+    fix.commands = candidate.commands.iter().map(|c| c.join(" ")).collect();
+    fix.diff = Some(outcome.attempts[win].diff.clone()).filter(|d| !d.is_empty());
+    fix.validated = outcome.levels[win].name();
+    if args.apply {
+        apply(root, changes, &candidate.commands)?;
+    }
+    Ok(())
+}
+
+/// Writes each change atomically (temporary file, then rename) unless the file changed
+/// since it was read, then runs the fix's commands.
+fn apply(root: &Path, changes: &[Change], commands: &[Vec<String>]) -> anyhow::Result<()> {
+    for change in changes {
+        validate::check_inside(root, &change.path)?;
+        let path = root.join(&change.path);
+        let now =
+            fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        if now != change.before {
+            bail!(
+                "{} changed since it was analysed; not overwriting it",
+                change.path.display()
+            );
+        }
+    }
+    for change in changes {
+        let path = root.join(&change.path);
+        let tmp = temp_name(&path);
+        fs::write(&tmp, &change.after).with_context(|| format!("writing {}", tmp.display()))?;
+        if let Ok(meta) = fs::metadata(&path) {
+            fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        fs::rename(&tmp, &path).with_context(|| format!("replacing {}", path.display()))?;
+        eprintln!("nfai: applied the fix to {}", change.path.display());
+    }
+    for cmd in commands {
+        crate::git::run_fix_command(root, &cmd[1..])?;
+        eprintln!("nfai: ran `{}`", cmd.join(" "));
+    }
+    Ok(())
+}
+
+fn temp_name(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.nfai-{}", std::process::id()))
+}

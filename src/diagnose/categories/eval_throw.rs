@@ -1,0 +1,220 @@
+//! eval_throw: the Nix code stopped evaluation on purpose (`throw`, `abort`, `assert`, NixOS
+//! `assertions`); also the helpers the other evaluation-side categories share, since most of
+//! their messages are specific throws (nixpkgs check-meta, aliases).
+
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+
+use crate::diagnose::{Category, Site, Verdict};
+use crate::log::LogLine;
+use crate::nix::store_path;
+
+pub struct EvalThrow;
+
+/// 2.4+: `assertion '(x == y)' failed`; 2.3: `assertion (x == y) failed at ...`; older:
+/// `assertion failed at ...`.
+static ASSERTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"assertion (?:[‘']?(.+?)[’']? )?failed(?:$|,? at )").expect("valid regex")
+});
+static ABORT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"evaluation aborted with the following error message: [‘'](.*)[’']")
+        .expect("valid regex")
+});
+/// 2.18+ names the builtin that raised the error in a frame.
+const THROW_FRAME: &str = "while calling the 'throw' builtin";
+
+impl Category for EvalThrow {
+    fn id(&self) -> &'static str {
+        "eval_throw"
+    }
+    fn title(&self) -> &'static str {
+        "Evaluation stopped by throw, abort or a failed assertion"
+    }
+    fn doc(&self) -> &'static str {
+        "The Nix code deliberately stopped the evaluation: a `throw \"...\"` or `abort \"...\"` \
+ran, an `assert` condition was false, or a NixOS module's `assertions` failed (\"Failed \
+assertions:\"). The message was written by the author of that code and usually says what is \
+wrong.
+
+Why: a library or module checks its inputs (a required option is unset, two options \
+conflict, a platform is unsupported, an argument has the wrong shape) and refuses to go on \
+instead of producing a broken result.
+
+Fix: read the message and change the configuration it names; with `--show-trace` the trace \
+shows which of your files led there. For a NixOS assertion, set what it asks for:
+
+    # before: - The ‘fileSystems’ option does not specify your root file system.
+    { boot.loader.grub.device = \"/dev/sda\"; }
+    # after
+    { boot.loader.grub.device = \"/dev/sda\";
+      fileSystems.\"/\" = { device = \"/dev/disk/by-label/nixos\"; fsType = \"ext4\"; }; }"
+    }
+    fn triggers(&self) -> &'static [&'static str] {
+        &[
+            "assertion",
+            "Failed assertions:",
+            "evaluation aborted",
+            THROW_FRAME,
+        ]
+    }
+    fn classify(&self, site: &Site) -> Option<Verdict> {
+        let trace = site.trace.as_ref()?;
+        if let Some(head) = site.line_with("Failed assertions:") {
+            let failed = site
+                .lines
+                .iter()
+                .skip_while(|l| !std::ptr::eq(*l, head))
+                .find_map(|l| l.text.trim().strip_prefix("- ").map(|a| (l, a.to_owned())));
+            let mut v = Verdict::new(
+                0.7,
+                match &failed {
+                    Some((_, a)) => format!("a NixOS assertion failed: {a}"),
+                    None => "a NixOS module assertion failed".to_owned(),
+                },
+            )
+            .cite(site, head)
+            .fix("change the configuration as each failed assertion says (the lines starting with `- `)");
+            if let Some((line, _)) = failed {
+                v = v.cite(site, line);
+            }
+            return Some(v);
+        }
+        if let Some((line, c)) = captures(site, &ABORT) {
+            return Some(
+                Verdict::new(0.7, format!("evaluation aborted: {}", &c[1]))
+                    .cite(site, line)
+                    .fix("the code called `abort` with this message; do what it asks, or find the `abort` with --show-trace"),
+            );
+        }
+        if let Some((line, c)) = captures(site, &ASSERTION) {
+            let summary = match c.get(1) {
+                Some(cond) => format!("assertion `{}` failed", cond.as_str()),
+                None => "an assertion failed".to_owned(),
+            };
+            return Some(Verdict::new(0.7, summary).cite(site, line).fix(
+                "an `assert` in the Nix code is false for your inputs: look at the asserted \
+                 condition at the reported position and give it the value it requires",
+            ));
+        }
+        let thrown = site.line_with(THROW_FRAME).is_some()
+            || trace.culprit_position().is_some_and(|(pos, snippet)| {
+                snippet
+                    .iter()
+                    .any(|(n, text)| *n == pos.line && text.contains("throw"))
+            });
+        if !thrown || trace.message.is_empty() {
+            return None;
+        }
+        let first = trace.message.lines().next().unwrap_or_default();
+        let line = site.find(|t| t.contains(first))?;
+        Some(
+            Verdict::new(0.6, format!("the Nix code threw an error: {first}"))
+                .cite(site, line)
+                .fix("the message comes from a `throw` in the Nix code: do what it says; --show-trace shows which of your definitions led to it"),
+        )
+    }
+}
+
+/// All capture groups of `re` on the first line of `site` it matches, with that line.
+pub(super) fn captures<'s>(site: &'s Site, re: &Regex) -> Option<(&'s LogLine, Captures<'s>)> {
+    site.lines
+        .iter()
+        .find_map(|l| re.captures(&l.text).map(|c| (l, c)))
+}
+
+/// A package nixpkgs' check-meta refused to evaluate (unfree, broken, insecure, unsupported).
+pub(super) struct Refusal<'s> {
+    pub line: &'s LogLine,
+    /// `name-version` as the message prints it (may end in `…` when the log cut it).
+    pub name: String,
+    /// The name without its version, what `lib.getName` returns.
+    pub pname: String,
+    /// The captures of the reason pattern on the text after the package.
+    pub reason: Captures<'s>,
+}
+
+/// `Package ‘x-1.0’ in /nix/store/...:12 <reason>, refusing to evaluate.`; the position is
+/// missing in some quoted logs and the quotes are ASCII in others.
+static PACKAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"Package [‘']([^’']*)[’'](?: in \S+)? (.+)$").expect("valid regex")
+});
+
+/// The check-meta refusal of an evaluation site whose reason matches `reason`.
+pub(super) fn refusal<'s>(site: &'s Site, reason: &Regex) -> Option<Refusal<'s>> {
+    site.trace.as_ref()?;
+    site.lines.iter().find_map(|l| {
+        let c = PACKAGE.captures(&l.text)?;
+        let rest = c.get(2)?.as_str();
+        let reason = reason.captures(rest)?;
+        let name = c[1].to_owned();
+        let bare = name
+            .trim_end_matches('…')
+            .trim_end_matches("...")
+            .trim_end_matches('-');
+        let pname = store_path::split_name_version(bare).0.to_owned();
+        Some(Refusal {
+            line: l,
+            name,
+            pname,
+            reason,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::categories::verdict_for;
+
+    #[test]
+    fn assertion_wordings() {
+        let v = verdict_for(&EvalThrow, "error: assertion '(1 == 2)' failed\n\n       at «string»:1:1:\n\n            1| assert 1 == 2; 1\n             | ^\n").unwrap();
+        assert_eq!(v.summary, "assertion `(1 == 2)` failed");
+        let v = verdict_for(
+            &EvalThrow,
+            "error: assertion (stdenv.isLinux) failed at /src/default.nix:3:1\n",
+        )
+        .unwrap();
+        assert_eq!(v.summary, "assertion `(stdenv.isLinux)` failed");
+    }
+
+    #[test]
+    fn nixos_failed_assertions_and_abort() {
+        let v = verdict_for(&EvalThrow, "error:\n       Failed assertions:\n       - The ‘fileSystems’ option does not specify your root file system.\n").unwrap();
+        assert!(v.summary.contains("root file system"), "{}", v.summary);
+        assert_eq!(v.evidence.len(), 2);
+        let v = verdict_for(
+            &EvalThrow,
+            "error: evaluation aborted with the following error message: 'aborting'\n",
+        )
+        .unwrap();
+        assert_eq!(v.summary, "evaluation aborted: aborting");
+    }
+
+    #[test]
+    fn throw_frame_of_modern_nix() {
+        let v = verdict_for(&EvalThrow, "error:\n       … while calling the 'throw' builtin\n         at /nix/store/h-source/lib.nix:3:5:\n            3|     throw \"unknown backend\";\n             |     ^\n\n       error: unknown backend\n").unwrap();
+        assert_eq!(v.summary, "the Nix code threw an error: unknown backend");
+        assert!((0.6..=0.7).contains(&v.confidence));
+    }
+
+    #[test]
+    fn near_miss_plain_error_is_not_a_throw() {
+        assert!(verdict_for(&EvalThrow, "error: attribute 'b' missing\n").is_none());
+        assert!(verdict_for(&EvalThrow, "assertion failed: x < 3 in src/main.rs\n").is_none());
+    }
+
+    #[test]
+    fn refusal_strips_version_and_ellipsis() {
+        let log = "error: Package 'snow-code-desktop-…' has an unfree license ('elastic20'), refusing to evaluate.\n";
+        let log = crate::log::read_bytes(log.as_bytes(), crate::diagnose::triggers()).unwrap();
+        let sites = crate::diagnose::site::sites(&log);
+        let re = Regex::new(r"has an unfree license").unwrap();
+        let r = refusal(&sites[0], &re).unwrap();
+        assert_eq!(
+            (r.name.as_str(), r.pname.as_str()),
+            ("snow-code-desktop-…", "snow-code-desktop")
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! The flakes of a repository as the flake rules see them: flake.nix parsed with rnix and
+//! its declared inputs, next to flake.lock read as JSON, with the lock's graph helpers.
+
+use std::collections::BTreeMap;
+
+use rnix::SyntaxNode;
+use serde_json::Value;
+
+use super::devshell::DevShells;
+use crate::nix::syntax::{self, FlakeInput};
+
+/// A flake.nix and, when present, its flake.lock.
+pub struct Flake {
+    /// The flake's directory relative to the reviewed root (`""` for the root).
+    pub dir: String,
+    pub nix_rel: String,
+    pub text: String,
+    pub root: SyntaxNode,
+    pub inputs: Vec<FlakeInput>,
+    pub lock: Option<Result<Lock, String>>,
+    pub devshells: DevShells,
+}
+
+impl Flake {
+    pub fn new(nix_rel: &str, text: String, lock: Option<(String, &str)>) -> Flake {
+        let root = syntax::parse(&text).syntax();
+        let inputs = syntax::flake_inputs(&root);
+        let devshells = DevShells::of_flake(&root);
+        let dir = nix_rel
+            .strip_suffix("flake.nix")
+            .unwrap_or("")
+            .trim_end_matches('/')
+            .to_owned();
+        let lock = lock.map(|(rel, text)| Lock::parse(&rel, text).map_err(|e| e.to_string()));
+        Flake {
+            dir,
+            nix_rel: nix_rel.to_owned(),
+            text,
+            root,
+            inputs,
+            lock,
+            devshells,
+        }
+    }
+
+    /// `name` inside the flake's directory, relative to the reviewed root.
+    pub fn path(&self, name: &str) -> String {
+        if self.dir.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}/{name}", self.dir)
+        }
+    }
+
+    pub fn valid_lock(&self) -> Option<&Lock> {
+        self.lock.as_ref().and_then(|l| l.as_ref().ok())
+    }
+
+    pub fn input(&self, name: &str) -> Option<&FlakeInput> {
+        self.inputs.iter().find(|i| i.name == name)
+    }
+}
+
+/// Where an input of a lock node points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputRef {
+    Node(String),
+    /// A `follows`: the input path from the root.
+    Follows(Vec<String>),
+}
+
+/// A flake.lock.
+pub struct Lock {
+    pub rel: String,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Lock {
+    pub fn parse(rel: &str, text: &str) -> Result<Lock, serde_json::Error> {
+        Ok(Lock {
+            rel: rel.to_owned(),
+            text: text.to_owned(),
+            json: serde_json::from_str(text)?,
+        })
+    }
+
+    pub fn root_name(&self) -> &str {
+        self.json["root"].as_str().unwrap_or("root")
+    }
+
+    pub fn node(&self, name: &str) -> Option<&Value> {
+        self.json["nodes"].get(name)
+    }
+
+    pub fn inputs_of(&self, node: &str) -> BTreeMap<String, InputRef> {
+        let Some(inputs) = self.node(node).and_then(|n| n["inputs"].as_object()) else {
+            return BTreeMap::new();
+        };
+        inputs
+            .iter()
+            .filter_map(|(k, v)| {
+                let r = match v {
+                    Value::String(s) => InputRef::Node(s.clone()),
+                    Value::Array(a) => InputRef::Follows(
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_owned))
+                            .collect(),
+                    ),
+                    _ => return None,
+                };
+                Some((k.clone(), r))
+            })
+            .collect()
+    }
+
+    pub fn root_inputs(&self) -> BTreeMap<String, InputRef> {
+        self.inputs_of(self.root_name())
+    }
+
+    /// The node a root input resolves to, following `follows` paths.
+    pub fn resolve(&self, path: &[String]) -> Option<String> {
+        let mut node = self.root_name().to_owned();
+        for step in path {
+            node = match self.inputs_of(&node).remove(step)? {
+                InputRef::Node(n) => n,
+                InputRef::Follows(p) => self.resolve(&p)?,
+            };
+        }
+        Some(node)
+    }
+
+    /// The byte range of the key of node `name` in the lock's text (for positions).
+    pub fn node_range(&self, name: &str) -> std::ops::Range<usize> {
+        let nodes = self.text.find("\"nodes\"").unwrap_or(0);
+        let key = format!("\"{name}\"");
+        match self.text[nodes..].find(&key) {
+            Some(i) => nodes + i..nodes + i + key.len(),
+            None => 0..0,
+        }
+    }
+
+    /// Whether a lock node is a copy of nixpkgs (by where it was asked to come from).
+    pub fn is_nixpkgs(&self, node: &str) -> bool {
+        let Some(n) = self.node(node) else {
+            return false;
+        };
+        let o = &n["original"];
+        let s = |k: &str| o[k].as_str().unwrap_or("");
+        (s("repo") == "nixpkgs" && s("owner").eq_ignore_ascii_case("nixos"))
+            || (s("type") == "indirect" && s("id") == "nixpkgs")
+            || s("url").contains("NixOS/nixpkgs")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"{
+  "nodes": {
+    "nixpkgs": { "locked": { "type": "github", "owner": "NixOS", "repo": "nixpkgs", "rev": "abc", "narHash": "sha256-x", "lastModified": 1 }, "original": { "type": "github", "owner": "NixOS", "repo": "nixpkgs" } },
+    "utils": { "inputs": { "nixpkgs": ["nixpkgs"] }, "locked": { "type": "github", "owner": "numtide", "repo": "flake-utils", "rev": "def", "narHash": "sha256-y" }, "original": { "type": "github", "owner": "numtide", "repo": "flake-utils" } },
+    "root": { "inputs": { "nixpkgs": "nixpkgs", "utils": "utils" } }
+  },
+  "root": "root",
+  "version": 7
+}"#;
+
+    #[test]
+    fn walks_the_lock_graph() {
+        let lock = Lock::parse("flake.lock", LOCK).unwrap();
+        assert_eq!(lock.root_inputs().len(), 2);
+        assert_eq!(
+            lock.resolve(&["utils".into(), "nixpkgs".into()]).as_deref(),
+            Some("nixpkgs")
+        );
+        assert!(lock.is_nixpkgs("nixpkgs") && !lock.is_nixpkgs("utils"));
+        assert_eq!(&lock.text[lock.node_range("utils")], "\"utils\"");
+    }
+
+    #[test]
+    fn flake_paths_are_relative_to_the_root() {
+        let f = Flake::new(
+            "tools/x/flake.nix",
+            "{ inputs.a.url = \"github:o/a\"; outputs = _: { }; }".into(),
+            None,
+        );
+        assert_eq!(
+            (f.dir.as_str(), f.path("flake.lock")),
+            ("tools/x", "tools/x/flake.lock".to_owned())
+        );
+        assert_eq!(f.inputs.len(), 1);
+    }
+}

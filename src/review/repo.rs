@@ -1,0 +1,153 @@
+//! The repository as the repo-level rules see it: the files the walk found, the texts of
+//! the ones they read, the flakes, and what git knows (tracked files, the commits under
+//! review).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::flake::Flake;
+use super::walk::{Entry, Kind};
+use crate::git::{Commit, GitError, TrackedFile};
+
+pub struct Repo {
+    pub root: PathBuf,
+    pub files: Vec<Entry>,
+    pub texts: HashMap<String, String>,
+    pub flakes: Vec<Flake>,
+    pub git: Option<GitState>,
+    /// Index into `flakes` by flake directory.
+    flake_dirs: HashMap<String, usize>,
+}
+
+pub struct GitState {
+    pub tracked: Vec<TrackedFile>,
+    /// The commits under review and their range, when a range was given.
+    pub commits: Option<(String, Vec<Commit>)>,
+}
+
+impl Repo {
+    pub fn build(
+        root: &Path,
+        files: Vec<Entry>,
+        texts: HashMap<String, String>,
+        is_git: bool,
+        commit_range: Option<&str>,
+    ) -> Result<Repo, GitError> {
+        let flake_rels: Vec<String> = files
+            .iter()
+            .filter(|e| {
+                e.kind == Kind::Nix && (e.rel == "flake.nix" || e.rel.ends_with("/flake.nix"))
+            })
+            .map(|e| e.rel.clone())
+            .collect();
+        let flakes: Vec<Flake> = flake_rels
+            .into_iter()
+            .filter_map(|rel| {
+                let text = texts.get(&rel)?.clone();
+                let lock_rel = format!("{}flake.lock", rel.strip_suffix("flake.nix").unwrap_or(""));
+                let lock = texts.get(&lock_rel).map(|t| (lock_rel.clone(), t.as_str()));
+                Some(Flake::new(&rel, text, lock))
+            })
+            .collect();
+        let git = if is_git {
+            let commits = match commit_range {
+                Some(range) => Some((range.to_owned(), crate::git::commits(root, range)?)),
+                None => None,
+            };
+            Some(GitState {
+                tracked: crate::git::tracked_files(root)?,
+                commits,
+            })
+        } else {
+            None
+        };
+        let flake_dirs = flakes
+            .iter()
+            .enumerate()
+            .map(|(i, f): (usize, &Flake)| (f.dir.clone(), i))
+            .collect();
+        Ok(Repo {
+            root: root.to_owned(),
+            files,
+            texts,
+            flakes,
+            git,
+            flake_dirs,
+        })
+    }
+
+    pub fn text(&self, rel: &str) -> Option<&str> {
+        self.texts.get(rel).map(String::as_str)
+    }
+
+    /// A file's text: kept from the walk, else read from disk (for the few files a rule
+    /// needs that the walk did not keep).
+    pub fn read(&self, rel: &str) -> Option<std::borrow::Cow<'_, str>> {
+        match self.texts.get(rel) {
+            Some(t) => Some(t.as_str().into()),
+            None => std::fs::read_to_string(self.root.join(rel))
+                .ok()
+                .map(Into::into),
+        }
+    }
+
+    pub fn files_of(&self, kind: Kind) -> impl Iterator<Item = &Entry> {
+        self.files.iter().filter(move |e| e.kind == kind)
+    }
+
+    pub fn has_file(&self, rel: &str) -> bool {
+        self.files
+            .binary_search_by(|e| e.rel.as_str().cmp(rel))
+            .is_ok()
+    }
+
+    /// The flake whose directory is the nearest ancestor of `rel` (or contains it).
+    pub fn flake_for(&self, rel: &str) -> Option<&Flake> {
+        let mut dir = rel;
+        loop {
+            if let Some(&i) = self.flake_dirs.get(dir) {
+                return Some(&self.flakes[i]);
+            }
+            if dir.is_empty() {
+                return None;
+            }
+            dir = parent(dir);
+        }
+    }
+}
+
+/// The directory part of a relative path (`""` at the root).
+pub fn parent(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_nearest_flake() {
+        let files = vec![
+            Entry {
+                rel: "flake.nix".into(),
+                kind: Kind::Nix,
+            },
+            Entry {
+                rel: "tools/x/flake.nix".into(),
+                kind: Kind::Nix,
+            },
+        ];
+        let texts = HashMap::from([
+            ("flake.nix".to_owned(), "{ outputs = _: { }; }".to_owned()),
+            (
+                "tools/x/flake.nix".to_owned(),
+                "{ outputs = _: { }; }".to_owned(),
+            ),
+        ]);
+        let repo = Repo::build(Path::new("."), files, texts, false, None).unwrap();
+        assert_eq!(repo.flake_for("tools/x/run.sh").unwrap().dir, "tools/x");
+        assert_eq!(repo.flake_for("tools/y/run.sh").unwrap().dir, "");
+        assert!(repo.has_file("flake.nix") && !repo.has_file("flake.lock"));
+        assert_eq!(parent("a/b/c.sh"), "a/b");
+    }
+}

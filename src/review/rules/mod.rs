@@ -1,0 +1,215 @@
+//! The registry of review rules: one file per rule, one line here per rule. Codes are
+//! stable: a retired rule keeps its number.
+
+use super::Rule;
+
+mod nf001_script_without_nix_env;
+mod nf002_tool_not_in_devshell;
+mod nf003_bypassing_shebang;
+mod nf004_component_without_flake;
+mod nf005_flake_without_lock;
+mod nf006_lock_out_of_sync;
+mod nf007_unpinned_input;
+mod nf008_duplicate_nixpkgs;
+mod nf009_indirect_input;
+mod nf010_stale_nixpkgs;
+mod nf011_single_system;
+mod nf012_search_path;
+mod nf013_unpinned_fetch;
+mod nf014_impure_builtin;
+mod nf015_host_path;
+mod nf016_impure_flag;
+mod nf017_commit_without_change_request;
+mod nf018_committed_build_output;
+mod nf019_nix_syntax_error;
+mod nf020_suppression_without_reason;
+
+/// The code of the rule that reports bad suppressions (it cannot suppress itself).
+pub const SUPPRESSION_CODE: &str = "NF020";
+
+/// Every rule, in the order `--list-rules` shows them.
+pub static RULES: &[&dyn Rule] = &[
+    // scripts
+    &nf001_script_without_nix_env::ScriptWithoutNixEnv,
+    &nf002_tool_not_in_devshell::ToolNotInDevShell,
+    &nf003_bypassing_shebang::BypassingShebang,
+    // flakes
+    &nf004_component_without_flake::ComponentWithoutFlake,
+    &nf005_flake_without_lock::FlakeWithoutLock,
+    &nf006_lock_out_of_sync::LockOutOfSync,
+    &nf007_unpinned_input::UnpinnedInput,
+    &nf008_duplicate_nixpkgs::DuplicateNixpkgs,
+    &nf009_indirect_input::IndirectInput,
+    &nf010_stale_nixpkgs::StaleNixpkgs,
+    &nf011_single_system::SingleSystem,
+    // purity
+    &nf012_search_path::SearchPath,
+    &nf013_unpinned_fetch::UnpinnedFetch,
+    &nf014_impure_builtin::ImpureBuiltin,
+    &nf015_host_path::HostPath,
+    &nf016_impure_flag::ImpureFlag,
+    // state
+    &nf017_commit_without_change_request::CommitWithoutChangeRequest,
+    &nf018_committed_build_output::CommittedBuildOutput,
+    // the review itself
+    &nf019_nix_syntax_error::NixSyntaxError,
+    &nf020_suppression_without_reason::SuppressionWithoutReason,
+];
+
+/// The rule with `code` (case-insensitive).
+pub fn rule(code: &str) -> Option<&'static dyn Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.code().eq_ignore_ascii_case(code))
+}
+
+/// Lock-file commands for both old (`lock --update-input`, Nix < 2.19) and new Nix.
+fn update_input_command(flake: &super::flake::Flake, input: &str) -> String {
+    let at = if flake.dir.is_empty() {
+        String::new()
+    } else {
+        format!(" ./{}", flake.dir)
+    };
+    format!("nix flake lock{at} --update-input {input}")
+}
+
+fn lock_command(flake: &super::flake::Flake) -> String {
+    if flake.dir.is_empty() {
+        "nix flake lock".to_owned()
+    } else {
+        format!("nix flake lock ./{}", flake.dir)
+    }
+}
+
+/// Whether a path segment names a Nix platform (`x86_64-linux`).
+fn is_system(s: &str) -> bool {
+    let Some((arch, os)) = s.split_once('-') else {
+        return false;
+    };
+    [
+        "x86_64",
+        "aarch64",
+        "i686",
+        "armv6l",
+        "armv7l",
+        "riscv64",
+        "powerpc64le",
+    ]
+    .contains(&arch)
+        && ["linux", "darwin"].contains(&os)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Runs one rule over in-memory inputs.
+
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    use crate::review::repo::{GitState, Repo};
+    use crate::review::walk::{kind_of, Entry};
+    use crate::review::{Config, Context, Finding, NixFile, Rule, TextFile};
+
+    /// 2025-06-15, so age-dependent rules are deterministic.
+    pub const NOW: i64 = 1_750_000_000;
+
+    pub fn nix(rule: &dyn Rule, rel: &str, text: &str) -> Vec<Finding> {
+        let config = Config::default();
+        let ctx = Context {
+            config: &config,
+            now: NOW,
+        };
+        let parse = crate::nix::syntax::parse(text);
+        let root = parse.syntax();
+        let mut out = Vec::new();
+        rule.check_nix(
+            &NixFile {
+                rel,
+                text,
+                root: &root,
+                errors: parse.errors(),
+            },
+            &ctx,
+            &mut out,
+        );
+        out
+    }
+
+    pub fn text(rule: &dyn Rule, rel: &str, text: &str) -> Vec<Finding> {
+        let config = Config::default();
+        let ctx = Context {
+            config: &config,
+            now: NOW,
+        };
+        let kind = kind_of(rel, text).expect("a text file a rule reads");
+        let mut out = Vec::new();
+        rule.check_text(&TextFile { rel, text, kind }, &ctx, &mut out);
+        out
+    }
+
+    pub fn repo(rule: &dyn Rule, files: &[(&str, &str)]) -> Vec<Finding> {
+        repo_with(rule, files, None, &Config::default())
+    }
+
+    pub fn repo_with(
+        rule: &dyn Rule,
+        files: &[(&str, &str)],
+        git: Option<GitState>,
+        config: &Config,
+    ) -> Vec<Finding> {
+        let ctx = Context { config, now: NOW };
+        let mut entries: Vec<Entry> = files
+            .iter()
+            .filter_map(|(rel, text)| {
+                Some(Entry {
+                    rel: rel.to_string(),
+                    kind: kind_of(rel, text)?,
+                })
+            })
+            .collect();
+        entries.sort_by(|a, b| a.rel.cmp(&b.rel));
+        let texts: HashMap<String, String> = files
+            .iter()
+            .map(|(r, t)| (r.to_string(), t.to_string()))
+            .collect();
+        let mut repo = Repo::build(Path::new("/nonexistent"), entries, texts, false, None).unwrap();
+        repo.git = git;
+        let mut out = Vec::new();
+        rule.check_repo(&repo, &ctx, &mut out);
+        out
+    }
+
+    /// `text` with the finding's fix applied.
+    pub fn fixed(text: &str, f: &Finding) -> String {
+        let fix = f.fix.as_ref().expect("a fix");
+        let edits: Vec<_> = fix.edits.iter().collect();
+        crate::nix::edit::apply(text, &edits).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_sequential_and_documented() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert_eq!(r.code(), format!("NF{:03}", i + 1));
+            assert!(
+                r.doc().contains("Why:") && r.doc().contains("Before") && r.doc().contains("After"),
+                "{}",
+                r.code()
+            );
+            assert!(
+                r.name()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{}",
+                r.name()
+            );
+        }
+        assert_eq!(rule("nf003").unwrap().code(), "NF003");
+        assert!(is_system("aarch64-darwin") && !is_system("x86_64-windows"));
+    }
+}

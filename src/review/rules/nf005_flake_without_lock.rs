@@ -1,0 +1,82 @@
+//! NF005: a flake with inputs but no flake.lock.
+
+use super::lock_command;
+use crate::review::repo::Repo;
+use crate::review::{Context, Finding, Rule, Severity};
+
+pub struct FlakeWithoutLock;
+
+impl Rule for FlakeWithoutLock {
+    fn code(&self) -> &'static str {
+        "NF005"
+    }
+    fn name(&self) -> &'static str {
+        "flake-without-lock"
+    }
+    fn severity(&self) -> Severity {
+        Severity::Error
+    }
+    fn doc(&self) -> &'static str {
+        "A flake.nix declares inputs but there is no flake.lock next to it (or it is ignored by \
+git), so every evaluation resolves the inputs anew, to whatever they point at that day.
+
+Why: immutable project state: the lock pins every input to an exact revision and hash, and it \
+is committed with the code it builds.
+
+Before:
+
+    flake.nix          # inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-unstable\";
+
+After:
+
+    flake.nix
+    flake.lock         # from `nix flake lock`, committed"
+    }
+    fn check_repo(&self, repo: &Repo, _ctx: &Context, out: &mut Vec<Finding>) {
+        for flake in repo
+            .flakes
+            .iter()
+            .filter(|f| f.lock.is_none() && !f.inputs.is_empty())
+        {
+            let at = flake.inputs[0]
+                .node
+                .as_ref()
+                .map_or(0..0, crate::nix::syntax::range);
+            out.push(
+                Finding::new(
+                    self,
+                    format!("{} has inputs but no flake.lock", flake.nix_rel),
+                )
+                .at(&flake.nix_rel, &flake.text, at)
+                .help("create the lock and commit it")
+                .command(lock_command(flake))
+                .related(flake.path("flake.lock")),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::rules::testing::repo;
+
+    #[test]
+    fn fires_without_a_lock() {
+        let flake = "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = _: { };\n}\n";
+        let f = repo(&FlakeWithoutLock, &[("sub/flake.nix", flake)]);
+        assert_eq!((f.len(), f[0].line()), (1, Some(2)));
+        assert_eq!(f[0].command.as_deref(), Some("nix flake lock ./sub"));
+    }
+
+    #[test]
+    fn a_lock_or_no_inputs_is_fine() {
+        let flake = "{ inputs.nixpkgs.url = \"github:NixOS/nixpkgs\"; outputs = _: { }; }";
+        assert!(repo(
+            &FlakeWithoutLock,
+            &[("flake.nix", flake), ("flake.lock", "{}")]
+        )
+        .is_empty());
+        assert!(repo(&FlakeWithoutLock, &[("flake.nix", "{ outputs = _: { }; }")]).is_empty());
+    }
+}

@@ -1,0 +1,422 @@
+//! The parallel walk: lists the tree with gitignore rules (the `ignore` crate), classifies
+//! files, and runs the per-file rules on each thread. A Nix file is parsed only when a
+//! rule's trigger word occurs in it; binary and huge files are skipped with a note.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use aho_corasick::AhoCorasick;
+use ignore::{DirEntry, WalkBuilder, WalkState};
+
+use super::{
+    suppression, Config, Context, Finding, NixFile, Note, Rule, Stats, Suppressions, TextFile,
+};
+
+/// Files larger than this are not read.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+/// How far into a file to look for NUL bytes.
+const BINARY_PROBE: usize = 8192;
+
+/// What a file is to the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Nix,
+    Lock,
+    /// A shell script: `.sh`/`.bash`, or any file with a shell shebang.
+    Script,
+    /// CI and automation: workflows, Makefiles, justfiles, `.ci/*`.
+    Ci,
+    /// Markdown documentation.
+    Doc,
+    /// direnv's `.envrc`.
+    Envrc,
+    /// A build manifest: Cargo.toml, package.json, go.mod, pyproject.toml.
+    Manifest,
+}
+
+/// One file of the tree that some rule cares about.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub rel: String,
+    pub kind: Kind,
+}
+
+/// Everything the walk learned.
+#[derive(Default)]
+pub struct Walked {
+    pub files: Vec<Entry>,
+    /// The contents of the files repo-level rules read (not of every Nix file).
+    pub texts: HashMap<String, String>,
+    pub findings: Vec<Finding>,
+    pub suppressions: Suppressions,
+    pub notes: Vec<Note>,
+    pub stats: Stats,
+}
+
+impl Walked {
+    fn merge(&mut self, other: Walked) {
+        self.files.extend(other.files);
+        self.texts.extend(other.texts);
+        self.findings.extend(other.findings);
+        self.suppressions.extend(other.suppressions);
+        self.notes.extend(other.notes);
+        self.stats.files += other.stats.files;
+        self.stats.nix_files += other.stats.nix_files;
+        self.stats.parsed += other.stats.parsed;
+    }
+}
+
+/// The trigger automaton: which rules each word wakes up.
+struct Prefilter {
+    ac: AhoCorasick,
+    /// For each pattern, the bit set of rule indices (into `active`) it wakes.
+    wakes: Vec<u64>,
+    /// Rules that run on every parsed file (no triggers of their own).
+    always: u64,
+}
+
+impl Prefilter {
+    fn new(active: &[&dyn Rule]) -> Prefilter {
+        assert!(active.len() <= 64, "the trigger bit set holds 64 rules");
+        let mut words: Vec<&str> = Vec::new();
+        let mut wakes: Vec<u64> = Vec::new();
+        let mut always = 0;
+        for (i, r) in active.iter().enumerate() {
+            if r.triggers().is_empty() {
+                always |= 1 << i;
+            }
+            for w in r.triggers() {
+                match words.iter().position(|x| x == w) {
+                    Some(p) => wakes[p] |= 1 << i,
+                    None => {
+                        words.push(w);
+                        wakes.push(1 << i);
+                    }
+                }
+            }
+        }
+        let ac = AhoCorasick::new(&words).expect("trigger words build an automaton");
+        Prefilter { ac, wakes, always }
+    }
+
+    /// The rules woken by `text` (0 when none: the file need not be parsed).
+    fn woken(&self, text: &str) -> u64 {
+        let mut set = 0;
+        for m in self.ac.find_overlapping_iter(text) {
+            set |= self.wakes[m.pattern().as_usize()];
+        }
+        set
+    }
+}
+
+/// Walks `root` in parallel and runs the per-file rules.
+pub fn walk(root: &Path, config: &Config, active: &[&'static dyn Rule], ctx: &Context) -> Walked {
+    let prefilter = Prefilter::new(active);
+    let shared = Mutex::new(Walked::default());
+    let walker = WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(move |e| e.file_name() != ".git")
+        .build_parallel();
+    let work = Work {
+        root,
+        config,
+        active,
+        ctx,
+        prefilter: &prefilter,
+    };
+    walker.run(|| {
+        let mut local = Local {
+            work: &work,
+            acc: Walked::default(),
+            shared: &shared,
+        };
+        Box::new(move |entry| local.visit(entry))
+    });
+    let mut walked = shared.into_inner().expect("no walker thread panicked");
+    walked.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    walked.notes.sort_by(|a, b| a.file.cmp(&b.file));
+    walked
+}
+
+struct Work<'a> {
+    root: &'a Path,
+    config: &'a Config,
+    active: &'a [&'static dyn Rule],
+    ctx: &'a Context<'a>,
+    prefilter: &'a Prefilter,
+}
+
+/// One walker thread's results, merged into the shared ones when the thread ends.
+struct Local<'a> {
+    work: &'a Work<'a>,
+    acc: Walked,
+    shared: &'a Mutex<Walked>,
+}
+
+impl Drop for Local<'_> {
+    fn drop(&mut self) {
+        let acc = std::mem::take(&mut self.acc);
+        if let Ok(mut shared) = self.shared.lock() {
+            shared.merge(acc);
+        }
+    }
+}
+
+impl Local<'_> {
+    fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                self.acc.notes.push(Note {
+                    file: None,
+                    message: format!("skipped: {e}"),
+                });
+                return WalkState::Continue;
+            }
+        };
+        let Some(ft) = entry.file_type() else {
+            return WalkState::Continue;
+        };
+        let is_dir = ft.is_dir();
+        if entry.depth() > 0 && self.work.config.ignored(entry.path(), is_dir) {
+            return if is_dir {
+                WalkState::Skip
+            } else {
+                WalkState::Continue
+            };
+        }
+        if is_dir {
+            return WalkState::Continue;
+        }
+        self.acc.stats.files += 1;
+        let rel = super::relative(self.work.root, entry.path());
+        if ft.is_symlink() {
+            return WalkState::Continue; // links are not followed; NF018 asks git about them
+        }
+        let name = entry.file_name().to_string_lossy();
+        let Some(kind) = classify(&rel, &name) else {
+            return WalkState::Continue;
+        };
+        self.file(entry.path(), rel, kind);
+        WalkState::Continue
+    }
+
+    fn file(&mut self, path: &Path, rel: String, kind: Option<Kind>) {
+        let Some(text) = self.read(path, &rel) else {
+            return;
+        };
+        let Some(kind) = kind.or_else(|| by_shebang(&rel, &text)) else {
+            return;
+        };
+        let work = self.work;
+        let is_flake = rel == "flake.nix" || rel.ends_with("/flake.nix");
+        match kind {
+            Kind::Nix => {
+                self.acc.stats.nix_files += 1;
+                let woken = if is_flake {
+                    u64::MAX
+                } else {
+                    work.prefilter.woken(&text)
+                };
+                if woken != 0 {
+                    self.acc.stats.parsed += 1;
+                    let parse = crate::nix::syntax::parse(&text);
+                    let root = parse.syntax();
+                    let file = NixFile {
+                        rel: &rel,
+                        text: &text,
+                        root: &root,
+                        errors: parse.errors(),
+                    };
+                    let run = woken | work.prefilter.always;
+                    for (i, r) in work.active.iter().enumerate() {
+                        if run & (1 << i) != 0 {
+                            r.check_nix(&file, work.ctx, &mut self.acc.findings);
+                        }
+                    }
+                }
+            }
+            Kind::Script | Kind::Ci => {
+                let file = TextFile {
+                    rel: &rel,
+                    text: &text,
+                    kind,
+                };
+                for r in work.active {
+                    r.check_text(&file, work.ctx, &mut self.acc.findings);
+                }
+            }
+            _ => {}
+        }
+        if memchr::memmem::find(text.as_bytes(), suppression::MARKER.as_bytes()).is_some() {
+            let sups = suppression::parse(&text);
+            for r in work.active {
+                r.check_suppressions(&rel, &text, &sups, &mut self.acc.findings);
+            }
+            self.acc.suppressions.insert(rel.clone(), sups);
+        }
+        let keep = match kind {
+            Kind::Nix => is_flake,
+            Kind::Doc => mentions_nix_environment(&text),
+            _ => true,
+        };
+        self.acc.files.push(Entry {
+            rel: rel.clone(),
+            kind,
+        });
+        if keep {
+            self.acc.texts.insert(rel, text);
+        }
+    }
+
+    /// The file's text, or `None` with a note when it is huge, binary or not UTF-8.
+    fn read(&mut self, path: &Path, rel: &str) -> Option<String> {
+        let note = |acc: &mut Walked, why: &str| {
+            acc.notes.push(Note {
+                file: Some(rel.to_owned()),
+                message: format!("skipped: {why}"),
+            });
+        };
+        // One open and one fstat per file: the walk is dominated by system calls.
+        let read = std::fs::File::open(path).and_then(|mut f| {
+            let len = f.metadata()?.len();
+            if len > MAX_FILE_BYTES {
+                return Ok(None);
+            }
+            let mut bytes = Vec::with_capacity(len as usize + 1);
+            std::io::Read::read_to_end(&mut f, &mut bytes)?;
+            Ok(Some(bytes))
+        });
+        let bytes = match read {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                note(
+                    &mut self.acc,
+                    &format!("larger than {} MiB", MAX_FILE_BYTES >> 20),
+                );
+                return None;
+            }
+            Err(e) => {
+                note(&mut self.acc, &e.to_string());
+                return None;
+            }
+        };
+        if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
+            note(&mut self.acc, "binary file");
+            return None;
+        }
+        match String::from_utf8(bytes) {
+            Ok(t) => Some(t),
+            Err(_) => {
+                note(&mut self.acc, "not valid UTF-8");
+                None
+            }
+        }
+    }
+}
+
+/// The kind of a file from its path: `Some(None)` for an extensionless file that is a
+/// script only if its shebang says so; `None` for files no rule reads.
+fn classify(rel: &str, name: &str) -> Option<Option<Kind>> {
+    let ext = name.rsplit_once('.').map(|(_, e)| e);
+    let kind = match (name, ext) {
+        ("flake.lock", _) => Kind::Lock,
+        (_, Some("nix")) => Kind::Nix,
+        (_, Some("sh" | "bash")) => Kind::Script,
+        (
+            "Makefile" | "makefile" | "GNUmakefile" | "justfile" | "Justfile" | ".gitlab-ci.yml"
+            | "Jenkinsfile",
+            _,
+        )
+        | (_, Some("mk")) => Kind::Ci,
+        (_, Some("yml" | "yaml")) if is_ci_dir(rel) => Kind::Ci,
+        ("Cargo.toml" | "package.json" | "go.mod" | "pyproject.toml", _) => Kind::Manifest,
+        (".envrc", _) => Kind::Envrc,
+        (_, Some("md")) => Kind::Doc,
+        (_, None) => return Some(None),
+        _ if rel.starts_with(".ci/") => Kind::Ci,
+        _ => return None,
+    };
+    Some(Some(kind))
+}
+
+/// The kind of an extensionless file, from its contents.
+fn by_shebang(rel: &str, text: &str) -> Option<Kind> {
+    if super::shell::Shebang::parse(text).is_some_and(|s| s.is_shell()) {
+        Some(Kind::Script)
+    } else if rel.starts_with(".ci/") {
+        Some(Kind::Ci)
+    } else {
+        None
+    }
+}
+
+/// The kind of a file from its path and contents; `None` for files no rule reads.
+pub fn kind_of(rel: &str, text: &str) -> Option<Kind> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    classify(rel, name)?.or_else(|| by_shebang(rel, text))
+}
+
+fn is_ci_dir(rel: &str) -> bool {
+    [
+        ".github/workflows/",
+        ".circleci/",
+        ".buildkite/",
+        ".ci/",
+        ".gitea/workflows/",
+        ".forgejo/workflows/",
+    ]
+    .iter()
+    .any(|d| rel.starts_with(d))
+}
+
+/// Whether a document shows how to enter a Nix environment (then scripts it mentions may
+/// be meant to run there).
+pub fn mentions_nix_environment(text: &str) -> bool {
+    ["nix develop", "nix-shell", "nix shell", "nix run"]
+        .iter()
+        .any(|w| text.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_name_and_place() {
+        assert_eq!(
+            classify("a/flake.lock", "flake.lock"),
+            Some(Some(Kind::Lock))
+        );
+        assert_eq!(
+            classify("pkgs/x/default.nix", "default.nix"),
+            Some(Some(Kind::Nix))
+        );
+        assert_eq!(
+            classify("scripts/build.sh", "build.sh"),
+            Some(Some(Kind::Script))
+        );
+        assert_eq!(
+            classify(".github/workflows/ci.yml", "ci.yml"),
+            Some(Some(Kind::Ci))
+        );
+        assert_eq!(classify("docs/x.yml", "x.yml"), None);
+        assert_eq!(classify("tools/Makefile", "Makefile"), Some(Some(Kind::Ci)));
+        assert_eq!(classify(".ci/run", "run"), Some(None));
+        assert_eq!(classify("src/main.rs", "main.rs"), None);
+    }
+
+    #[test]
+    fn prefilter_wakes_only_rules_whose_words_occur() {
+        let rules: Vec<&dyn Rule> = super::super::RULES.to_vec();
+        let p = Prefilter::new(&rules);
+        assert_eq!(
+            p.woken("{ stdenv, fetchFromGitHub }: stdenv.mkDerivation { }"),
+            0
+        );
+        assert_ne!(p.woken("import <nixpkgs> { }"), 0);
+    }
+}

@@ -1,0 +1,370 @@
+//! The validation loop: each candidate fix is applied to a scratch copy of the project and
+//! checked in order (rnix parse of every changed file, `nix-instantiate --parse`, evaluation,
+//! the build of the original target), stopping at the first failure; the first candidate
+//! that reaches the wanted level wins.
+
+pub mod scratch;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::diagnose::{self, Attempt, Context, Workspace};
+use crate::fix::{Candidate, Project};
+use crate::nix::edit::{self, EditError};
+use crate::nix::runner::{self, Step};
+use crate::nix::syntax;
+use crate::render::{diff, style::Style};
+use scratch::Scratch;
+
+/// How far a candidate got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Level {
+    None,
+    Parse,
+    Eval,
+    Build,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::None => "none",
+            Level::Parse => "parse",
+            Level::Eval => "eval",
+            Level::Build => "build",
+        }
+    }
+}
+
+/// One file a candidate changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Relative to the project root.
+    pub path: PathBuf,
+    pub before: String,
+    pub after: String,
+}
+
+/// What to check candidates against.
+pub struct Plan {
+    pub target: Level,
+    /// The project root (absolute): the flake or project directory.
+    pub root: PathBuf,
+    /// The user's command, when nfai ran it.
+    pub command: Option<Vec<String>>,
+    /// The user's working directory (absolute).
+    pub cwd: PathBuf,
+    /// Extra Nix arguments for the checks (`--override-input`, `--option`, `--store`, ...).
+    pub nix_args: Vec<String>,
+    pub step_timeout: Duration,
+    pub max_candidates: usize,
+}
+
+pub struct Outcome {
+    /// Index of the first candidate that reached the target level.
+    pub winner: Option<usize>,
+    pub attempts: Vec<Attempt>,
+    /// The level each attempt reached.
+    pub levels: Vec<Level>,
+    /// The changes of each candidate, in order (empty for a candidate whose edits failed).
+    pub changes: Vec<Vec<Change>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    #[error("{0}: edits must stay inside the project (no absolute paths, `..`, .git or symlinks)")]
+    OutsideProject(String),
+}
+
+/// The in-memory result of applying `candidate` to the project's files.
+pub fn changes(project: &Project, candidate: &Candidate) -> Result<Vec<Change>, ValidateError> {
+    let mut out = Vec::new();
+    for (path, edits) in edit::by_file(&candidate.edits) {
+        check_inside(&project.root, path)?;
+        let before = match project.file(path) {
+            Some(f) => f.text.clone(),
+            None => std::fs::read_to_string(project.root.join(path))
+                .map_err(|_| ValidateError::OutsideProject(path.display().to_string()))?,
+        };
+        let after = edit::apply(&before, &edits)?;
+        out.push(Change {
+            path: path.to_owned(),
+            before,
+            after,
+        });
+    }
+    Ok(out)
+}
+
+/// Refuses paths that could leave the project root.
+pub fn check_inside(root: &Path, rel: &Path) -> Result<(), ValidateError> {
+    use std::path::Component;
+    let bad = || ValidateError::OutsideProject(rel.display().to_string());
+    if rel.components().any(|c| !matches!(c, Component::Normal(_)))
+        || rel
+            .components()
+            .next()
+            .is_some_and(|c| c.as_os_str() == ".git")
+    {
+        return Err(bad());
+    }
+    let root = root.canonicalize().map_err(|_| bad())?;
+    let mut probe = root.clone();
+    for c in rel.components() {
+        probe.push(c);
+        if probe
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(bad());
+        }
+    }
+    Ok(())
+}
+
+/// The unified diff of a candidate's changes.
+pub fn render_diff(changes: &[Change], style: Style) -> String {
+    changes
+        .iter()
+        .map(|c| diff::unified(&c.path.display().to_string(), &c.before, &c.after, style))
+        .collect()
+}
+
+/// Checks the candidates in order until one reaches `plan.target`.
+pub async fn validate(project: &Project, candidates: &[Candidate], plan: &Plan) -> Outcome {
+    let mut outcome = Outcome {
+        winner: None,
+        attempts: Vec::new(),
+        levels: Vec::new(),
+        changes: Vec::new(),
+    };
+    for candidate in candidates.iter().take(plan.max_candidates) {
+        let (mut attempt, level, changes) = check(project, candidate, plan).await;
+        attempt.validated = level.name();
+        let reached = level >= plan.target;
+        outcome.attempts.push(attempt);
+        outcome.levels.push(level);
+        outcome.changes.push(changes);
+        if reached {
+            outcome.winner = Some(outcome.attempts.len() - 1);
+            break;
+        }
+    }
+    outcome
+}
+
+async fn check(
+    project: &Project,
+    candidate: &Candidate,
+    plan: &Plan,
+) -> (Attempt, Level, Vec<Change>) {
+    let mut attempt = Attempt {
+        description: candidate.description.clone(),
+        diff: String::new(),
+        validated: Level::None.name(),
+        error: None,
+        check: None,
+    };
+    let mut level = Level::None;
+    let changes = match changes(project, candidate) {
+        Ok(c) => c,
+        Err(e) => {
+            attempt.error = Some(e.to_string());
+            return (attempt, level, Vec::new());
+        }
+    };
+    attempt.diff = render_diff(&changes, Style::plain());
+    if let Err(e) = ladder(&changes, candidate, plan, &mut level, &mut attempt).await {
+        attempt.error = Some(e);
+    }
+    (attempt, level, changes)
+}
+
+/// The checks, in order; each success raises `attempt.validated`.
+async fn ladder(
+    changes: &[Change],
+    candidate: &Candidate,
+    plan: &Plan,
+    level: &mut Level,
+    attempt: &mut Attempt,
+) -> Result<(), String> {
+    for c in changes.iter().filter(|c| is_nix(&c.path)) {
+        let parse = syntax::parse(&c.after);
+        if let Some(e) = parse.errors().first() {
+            return Err(format!(
+                "{} does not parse after the change: {e}",
+                c.path.display()
+            ));
+        }
+    }
+    if plan.target == Level::None {
+        return Ok(());
+    }
+    let scratch = Scratch::create(&plan.root).map_err(|e| e.to_string())?;
+    for c in changes {
+        std::fs::write(scratch.root.join(&c.path), &c.after).map_err(|e| e.to_string())?;
+    }
+    for cmd in &candidate.commands {
+        if cmd.first().map(String::as_str) != Some("git") {
+            return Err(format!("refusing to run `{}`", cmd.join(" ")));
+        }
+        crate::git::run_fix_command(&scratch.root, &cmd[1..]).map_err(|e| e.to_string())?;
+    }
+    for c in changes.iter().filter(|c| is_nix(&c.path)) {
+        let step = runner::parse_file(&scratch.root.join(&c.path), plan.step_timeout)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !step.ok() {
+            return Err(format!(
+                "nix-instantiate --parse {}: {}",
+                c.path.display(),
+                step.tail(3)
+            ));
+        }
+    }
+    *level = Level::Parse;
+    if plan.target == Level::Parse {
+        return Ok(());
+    }
+    let cwd =
+        map_into(&plan.cwd, &plan.root, &scratch.root).unwrap_or_else(|| scratch.root.clone());
+    let (argv, check_level) = match (plan.target, &plan.command) {
+        (Level::Build, Some(cmd)) => (cmd.clone(), Level::Build),
+        (_, cmd) => match eval_command(cmd.as_deref(), &plan.root) {
+            Some(argv) => (argv, Level::Eval),
+            None => {
+                return Err("no way to evaluate this project: give the command after `--`".into())
+            }
+        },
+    };
+    let mut argv: Vec<String> = argv
+        .iter()
+        .map(|a| map_arg(a, &plan.root, &scratch.root))
+        .collect();
+    argv.extend(plan.nix_args.iter().cloned());
+    let shown = argv
+        .join(" ")
+        .replace(&scratch.root.display().to_string(), ".");
+    let step = runner::run_step(&argv, &cwd, plan.step_timeout)
+        .await
+        .map_err(|e| e.to_string())?;
+    if step.ok() {
+        *level = check_level;
+        attempt.check = Some(shown);
+        return Ok(());
+    }
+    // A failed build that got as far as building something did evaluate.
+    let (reached, why) = failure_level(&step, &scratch);
+    *level = (*level).max(reached);
+    Err(format!("`{shown}` failed: {why}"))
+}
+
+fn is_nix(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "nix")
+}
+
+/// What a failed check tells: whether evaluation succeeded, and the diagnosed cause.
+fn failure_level(step: &Step, scratch: &Scratch) -> (Level, String) {
+    let Ok(log) = crate::log::read_bytes(&step.stderr, diagnose::triggers()) else {
+        return (Level::Parse, step.tail(3));
+    };
+    let built = diagnose::site::sites(&log).iter().any(|s| {
+        matches!(
+            s.kind,
+            diagnose::SiteKind::Build { .. } | diagnose::SiteKind::Cascade { .. }
+        )
+    });
+    let no_fetch = |_: &str| None;
+    let ctx = Context {
+        workspace: Workspace::new(vec![scratch.root.clone()]),
+        full_log: &no_fetch,
+    };
+    let f = diagnose::diagnose(&log, &ctx);
+    let why = if f.category == "no_failure" {
+        step.tail(3)
+    } else {
+        format!("{}: {}", f.category, f.summary)
+    };
+    (if built { Level::Eval } else { Level::Parse }, why)
+}
+
+/// The evaluation-only variant of the user's command, or a project-wide evaluation.
+fn eval_command(command: Option<&[String]>, root: &Path) -> Option<Vec<String>> {
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    if let Some(cmd) = command {
+        let words: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        let has = |w: &str| words.contains(&w);
+        return match words.first().copied() {
+            Some("nix") if has("build") => Some([cmd, &s(&["--dry-run"])].concat()),
+            Some("nix") if has("flake") && has("check") => {
+                Some([cmd, &s(&["--no-build"])].concat())
+            }
+            Some("nix-build") => Some([&s(&["nix-instantiate"]), &cmd[1..]].concat()),
+            _ => None,
+        };
+    }
+    if root.join("flake.nix").is_file() {
+        Some(s(&["nix", "flake", "check", "--no-build", "."]))
+    } else if root.join("default.nix").is_file() {
+        Some(s(&["nix-instantiate", "default.nix"]))
+    } else {
+        None
+    }
+}
+
+/// `path` moved from under `from` to under `to`.
+fn map_into(path: &Path, from: &Path, to: &Path) -> Option<PathBuf> {
+    path.strip_prefix(from).ok().map(|rel| to.join(rel))
+}
+
+/// An argument that names a path in the project (`/abs/proj#x`, `path:/abs/proj`) made to
+/// name the scratch copy instead.
+fn map_arg(arg: &str, from: &Path, to: &Path) -> String {
+    let from = from.display().to_string();
+    match arg.find(&from) {
+        Some(i) => {
+            let rest = &arg[i + from.len()..];
+            if rest.is_empty() || rest.starts_with(['/', '#', '?']) {
+                format!("{}{}{}", &arg[..i], to.display(), rest)
+            } else {
+                arg.to_owned()
+            }
+        }
+        None => arg.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_and_commands_map_into_scratch() {
+        let (from, to) = (Path::new("/home/u/proj"), Path::new("/tmp/s"));
+        assert_eq!(map_arg("path:/home/u/proj#x", from, to), "path:/tmp/s#x");
+        assert_eq!(map_arg("/home/u/project2", from, to), "/home/u/project2");
+        let cmd: Vec<String> = ["nix", "build", ".#a"].map(String::from).to_vec();
+        assert_eq!(
+            eval_command(Some(&cmd), from).unwrap().last().unwrap(),
+            "--dry-run"
+        );
+        let cmd: Vec<String> = ["nix-build", "-A", "x"].map(String::from).to_vec();
+        assert_eq!(
+            eval_command(Some(&cmd), from).unwrap()[0],
+            "nix-instantiate"
+        );
+    }
+
+    #[test]
+    fn edits_cannot_leave_the_project() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check_inside(dir.path(), Path::new("../x.nix")).is_err());
+        assert!(check_inside(dir.path(), Path::new("/etc/passwd")).is_err());
+        assert!(check_inside(dir.path(), Path::new(".git/config")).is_err());
+        std::os::unix::fs::symlink("/etc", dir.path().join("link")).unwrap();
+        assert!(check_inside(dir.path(), Path::new("link/passwd")).is_err());
+        assert!(check_inside(dir.path(), Path::new("sub/ok.nix")).is_ok());
+    }
+}
