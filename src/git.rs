@@ -102,9 +102,12 @@ impl Commit {
     }
 }
 
-/// The commits of `range` (e.g. `origin/main..HEAD`), newest first.
+/// The commits of `range` (e.g. `origin/main..HEAD`), newest first, without merges.
 pub fn commits(dir: &Path, range: &str) -> Result<Vec<Commit>, GitError> {
-    let out = git(dir, &["log", "--format=%H%x1f%B%x1e", range, "--"])?;
+    let out = git(
+        dir,
+        &["log", "--no-merges", "--format=%H%x1f%B%x1e", range, "--"],
+    )?;
     Ok(out
         .split('\x1e')
         .filter_map(|rec| {

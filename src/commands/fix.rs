@@ -135,3 +135,30 @@ fn temp_name(path: &Path) -> PathBuf {
         .unwrap_or_default();
     path.with_file_name(format!(".{name}.nfai-{}", std::process::id()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apply_writes_atomically_and_never_over_a_changed_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("package.nix");
+        fs::write(&file, "{ }: 1\n").unwrap();
+        let change = |before: &str| Change {
+            path: PathBuf::from("package.nix"),
+            before: before.to_owned(),
+            after: "{ }: 2\n".to_owned(),
+        };
+        let err = apply(dir.path(), &[change("{ }: 0\n")], &[]).unwrap_err();
+        assert!(
+            err.to_string().contains("changed since it was analysed"),
+            "{err}"
+        );
+        assert_eq!(fs::read_to_string(&file).unwrap(), "{ }: 1\n");
+        apply(dir.path(), &[change("{ }: 1\n")], &[]).unwrap();
+        assert_eq!(fs::read_to_string(&file).unwrap(), "{ }: 2\n");
+        let leftovers = fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+}

@@ -241,7 +241,8 @@ fn build_finding(
         .filter_map(|&i| site.lines.get(i).map(|l| (i, l)))
         .map(|(i, l)| Evidence {
             line: l.number,
-            text: l.text.trim().to_owned(),
+            // Tail lines keep their `> ` marker in blocks; the evidence is the builder's text.
+            text: crate::log::prefix::split(&l.text).1.trim().to_owned(),
             source: (i >= full_from)
                 .then(|| derivation.as_deref().map(|d| format!("nix log {d}")))
                 .flatten(),

@@ -50,6 +50,13 @@ impl Site {
         })
     }
 
+    /// All capture groups of `re` on the first line it matches, with that line.
+    pub fn captures<'s>(&'s self, re: &Regex) -> Option<(&'s LogLine, regex::Captures<'s>)> {
+        self.lines
+            .iter()
+            .find_map(|l| re.captures(&l.text).map(|c| (l, c)))
+    }
+
     pub fn drv(&self) -> Option<&str> {
         match &self.kind {
             SiteKind::Build { drv } => Some(drv),
@@ -207,6 +214,26 @@ mod tests {
             text: t.into(),
             origin: origin.map(Into::into),
         }
+    }
+
+    #[test]
+    fn nix_2_24_cannot_build_wording() {
+        let text = "error: Cannot build '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-hello-1.0.drv'.\n       Reason: builder failed with exit code 2.\n       Output paths:\n         /nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-hello-1.0\n       Last 25 log lines:\n       > make: *** [Makefile:3: all] Error 1\nerror: Cannot build '/nix/store/cccccccccccccccccccccccccccccccc-app-1.0.drv'.\n       Reason: 1 dependency failed.\n       Output paths:\n         /nix/store/dddddddddddddddddddddddddddddddd-app-1.0\n";
+        let log = crate::log::read_bytes(text.as_bytes(), crate::diagnose::triggers()).unwrap();
+        let s = sites(&log);
+        assert_eq!(
+            s[0].kind,
+            SiteKind::Build {
+                drv: "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-hello-1.0.drv".into()
+            }
+        );
+        assert!(s[0].truncated);
+        assert_eq!(
+            s[1].kind,
+            SiteKind::Cascade {
+                drv: Some("/nix/store/cccccccccccccccccccccccccccccccc-app-1.0.drv".into())
+            }
+        );
     }
 
     #[test]

@@ -96,7 +96,10 @@ impl Prefilter {
                 }
             }
         }
-        let ac = AhoCorasick::new(&words).expect("trigger words build an automaton");
+        let ac = AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&words)
+            .expect("trigger words build an automaton");
         Prefilter { ac, wakes, always }
     }
 
@@ -116,6 +119,9 @@ pub fn walk(root: &Path, config: &Config, active: &[&'static dyn Rule], ctx: &Co
     let shared = Mutex::new(Walked::default());
     let walker = WalkBuilder::new(root)
         .hidden(false)
+        // gitignore rules only: probing every directory for ripgrep's `.ignore` files too
+        // costs a system call each.
+        .ignore(false)
         .require_git(false)
         .follow_links(false)
         .filter_entry(move |e| e.file_name() != ".git")

@@ -41,7 +41,10 @@ pub fn nix_available(test: &str) -> bool {
 
 /// A fixture project copied to a scratch directory, ready for its failing command.
 pub struct Project {
-    pub dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
+    /// `<tmp>/<name>`: a stable base name keeps `./.` store paths, and so derivation
+    /// hashes, the same from run to run.
+    pub root: PathBuf,
     pub argv: Vec<String>,
 }
 
@@ -50,11 +53,13 @@ pub struct Project {
 pub fn project(name: &str) -> Project {
     let src = fixtures().join("projects").join(name);
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(&src, dir.path(), &["cmd", "setup", "fixed", "expect"]);
+    let root = dir.path().join(name);
+    std::fs::create_dir(&root).expect("project dir");
+    copy_dir(&src, &root, &["cmd", "setup", "fixed", "expect"]);
     if src.join("setup").is_file() {
         let ok = Command::new("sh")
             .arg(src.join("setup"))
-            .current_dir(dir.path())
+            .current_dir(&root)
             .status()
             .expect("setup runs")
             .success();
@@ -76,7 +81,7 @@ pub fn project(name: &str) -> Project {
             "--no-write-lock-file".into(),
         ]);
     }
-    Project { dir, argv }
+    Project { _dir: dir, root, argv }
 }
 
 /// Copies a directory tree, skipping the top-level entries named in `skip`.

@@ -236,13 +236,13 @@ fn real_nix_failures_get_their_root_cause() {
         let p = crate::common::project(&name);
         let out = nfai()
             .env("NIX_CONFIG", crate::common::NIX_CONFIG)
-            .current_dir(p.dir.path())
+            .current_dir(p.root.as_path())
             .args(["explain-failure", "--format", "json", "--"])
             .args(&p.argv)
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout)
-            .replace(&p.dir.path().display().to_string(), "[project]")
+            .replace(&p.root.as_path().display().to_string(), "[project]")
             .replace(&stub, "[stub]");
         let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
             panic!(

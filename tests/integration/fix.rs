@@ -33,7 +33,7 @@ fn validated_fixes_apply_and_build() {
         let p = project(name);
         let out = nfai()
             .env("NIX_CONFIG", NIX_CONFIG)
-            .current_dir(p.dir.path())
+            .current_dir(p.root.as_path())
             .args(["explain-failure", "--apply", "--format", "json", "--"])
             .args(&p.argv)
             .output()
@@ -58,7 +58,7 @@ fn validated_fixes_apply_and_build() {
         let rebuilt = Command::new(&p.argv[0])
             .args(&p.argv[1..])
             .env("NIX_CONFIG", NIX_CONFIG)
-            .current_dir(p.dir.path())
+            .current_dir(p.root.as_path())
             .output()
             .unwrap();
         if !rebuilt.status.success() {
@@ -79,7 +79,7 @@ fn validated_fixes_apply_and_build() {
             .map(|f| {
                 format!(
                     "=== {f}\n{}",
-                    fs::read_to_string(p.dir.path().join(&f)).unwrap()
+                    fs::read_to_string(p.root.as_path().join(&f)).unwrap()
                 )
             })
             .collect();

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::eval_throw::refusal;
+use super::check_meta::refusal;
 use crate::diagnose::{Category, Site, Verdict};
 
 pub struct BrokenPackage;

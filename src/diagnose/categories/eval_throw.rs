@@ -4,11 +4,9 @@
 
 use std::sync::LazyLock;
 
-use regex::{Captures, Regex};
+use regex::Regex;
 
 use crate::diagnose::{Category, Site, Verdict};
-use crate::log::LogLine;
-use crate::nix::store_path;
 
 pub struct EvalThrow;
 
@@ -80,14 +78,14 @@ shows which of your files led there. For a NixOS assertion, set what it asks for
             }
             return Some(v);
         }
-        if let Some((line, c)) = captures(site, &ABORT) {
+        if let Some((line, c)) = site.captures(&ABORT) {
             return Some(
                 Verdict::new(0.7, format!("evaluation aborted: {}", &c[1]))
                     .cite(site, line)
                     .fix("the code called `abort` with this message; do what it asks, or find the `abort` with --show-trace"),
             );
         }
-        if let Some((line, c)) = captures(site, &ASSERTION) {
+        if let Some((line, c)) = site.captures(&ASSERTION) {
             let summary = match c.get(1) {
                 Some(cond) => format!("assertion `{}` failed", cond.as_str()),
                 None => "an assertion failed".to_owned(),
@@ -114,52 +112,6 @@ shows which of your files led there. For a NixOS assertion, set what it asks for
                 .fix("the message comes from a `throw` in the Nix code: do what it says; --show-trace shows which of your definitions led to it"),
         )
     }
-}
-
-/// All capture groups of `re` on the first line of `site` it matches, with that line.
-pub(super) fn captures<'s>(site: &'s Site, re: &Regex) -> Option<(&'s LogLine, Captures<'s>)> {
-    site.lines
-        .iter()
-        .find_map(|l| re.captures(&l.text).map(|c| (l, c)))
-}
-
-/// A package nixpkgs' check-meta refused to evaluate (unfree, broken, insecure, unsupported).
-pub(super) struct Refusal<'s> {
-    pub line: &'s LogLine,
-    /// `name-version` as the message prints it (may end in `…` when the log cut it).
-    pub name: String,
-    /// The name without its version, what `lib.getName` returns.
-    pub pname: String,
-    /// The captures of the reason pattern on the text after the package.
-    pub reason: Captures<'s>,
-}
-
-/// `Package ‘x-1.0’ in /nix/store/...:12 <reason>, refusing to evaluate.`; the position is
-/// missing in some quoted logs and the quotes are ASCII in others.
-static PACKAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"Package [‘']([^’']*)[’'](?: in \S+)? (.+)$").expect("valid regex")
-});
-
-/// The check-meta refusal of an evaluation site whose reason matches `reason`.
-pub(super) fn refusal<'s>(site: &'s Site, reason: &Regex) -> Option<Refusal<'s>> {
-    site.trace.as_ref()?;
-    site.lines.iter().find_map(|l| {
-        let c = PACKAGE.captures(&l.text)?;
-        let rest = c.get(2)?.as_str();
-        let reason = reason.captures(rest)?;
-        let name = c[1].to_owned();
-        let bare = name
-            .trim_end_matches('…')
-            .trim_end_matches("...")
-            .trim_end_matches('-');
-        let pname = store_path::split_name_version(bare).0.to_owned();
-        Some(Refusal {
-            line: l,
-            name,
-            pname,
-            reason,
-        })
-    })
 }
 
 #[cfg(test)]
@@ -203,18 +155,5 @@ mod tests {
     fn near_miss_plain_error_is_not_a_throw() {
         assert!(verdict_for(&EvalThrow, "error: attribute 'b' missing\n").is_none());
         assert!(verdict_for(&EvalThrow, "assertion failed: x < 3 in src/main.rs\n").is_none());
-    }
-
-    #[test]
-    fn refusal_strips_version_and_ellipsis() {
-        let log = "error: Package 'snow-code-desktop-…' has an unfree license ('elastic20'), refusing to evaluate.\n";
-        let log = crate::log::read_bytes(log.as_bytes(), crate::diagnose::triggers()).unwrap();
-        let sites = crate::diagnose::site::sites(&log);
-        let re = Regex::new(r"has an unfree license").unwrap();
-        let r = refusal(&sites[0], &re).unwrap();
-        assert_eq!(
-            (r.name.as_str(), r.pname.as_str()),
-            ("snow-code-desktop-…", "snow-code-desktop")
-        );
     }
 }

@@ -6,7 +6,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::eval_throw::captures;
 use crate::diagnose::{Category, Locate, Site, Verdict};
 
 pub struct ImpureAccess;
@@ -108,7 +107,7 @@ depend on the machine: a last resort."
                 .locate(Locate::Text(vec![format!("<{path}>")])),
             );
         }
-        if let Some((line, c)) = captures(site, &ABSOLUTE_PATH) {
+        if let Some((line, c)) = site.captures(&ABSOLUTE_PATH) {
             let path = c[1].to_owned();
             return Some(
                 Verdict::new(0.95, format!("access to {path} is forbidden in {}", &c[2]))
@@ -129,7 +128,7 @@ depend on the machine: a last resort."
                     .locate(Locate::Text(vec![url])),
             );
         }
-        if let Some((line, c)) = captures(site, &UNLOCKED_FETCH) {
+        if let Some((line, c)) = site.captures(&UNLOCKED_FETCH) {
             return Some(
                 Verdict::new(
                     0.93,

@@ -5,7 +5,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::eval_throw::captures;
 use crate::diagnose::{Category, Locate, Site, Verdict};
 
 pub struct InvalidFlakeOutput;
@@ -93,7 +92,7 @@ that input (`nix flake lock --update-input <input>`)."
                     .locate(Locate::Text(vec![program])),
             );
         }
-        let (line, c) = captures(site, &SHAPES)?;
+        let (line, c) = site.captures(&SHAPES)?;
         Some(
             Verdict::new(0.9, format!("invalid flake output: {}", &c[1]))
                 .cite(site, line)

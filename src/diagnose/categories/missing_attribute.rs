@@ -5,7 +5,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::eval_throw::captures;
 use crate::diagnose::{Category, Locate, Site, Verdict};
 use crate::log::LogLine;
 
@@ -86,7 +85,7 @@ For the old-Nix case, upgrade Nix to 2.7 or later, or also expose \
     }
     fn classify(&self, site: &Site) -> Option<Verdict> {
         site.trace.as_ref()?;
-        if let Some((line, c)) = captures(site, &NOT_PROVIDED) {
+        if let Some((line, c)) = site.captures(&NOT_PROVIDED) {
             let flake = c[1].to_owned();
             let tried: Vec<String> = QUOTED
                 .captures_iter(&c[2])
@@ -131,7 +130,7 @@ For the old-Nix case, upgrade Nix to 2.7 or later, or also expose \
             );
             return Some(with_suggestion(site, v, fix));
         }
-        if let Some((line, c)) = captures(site, &SELECTION) {
+        if let Some((line, c)) = site.captures(&SELECTION) {
             let v = Verdict::new(
                 0.92,
                 format!(

@@ -37,6 +37,7 @@ mod test_failure;
 mod writable_home;
 // (end of build-side modules)
 
+mod check_meta;
 mod dependency_failed;
 mod hash_mismatch;
 mod missing_build_tool;

@@ -5,7 +5,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::eval_throw::captures;
 use crate::diagnose::{Category, Site, Verdict};
 
 pub struct SyntaxError;
@@ -144,7 +143,7 @@ Fix: look at the reported line and the one before it:
     }
     fn classify(&self, site: &Site) -> Option<Verdict> {
         site.trace.as_ref()?;
-        if let Some((line, c)) = captures(site, &UNEXPECTED) {
+        if let Some((line, c)) = site.captures(&UNEXPECTED) {
             let unexpected = token(&c[1]);
             let expecting = c.get(2).map(|m| token(m.as_str()));
             let summary = match &expecting {

@@ -230,22 +230,25 @@ a last resort."
 /// A check derivation of `nix flake check` whose builder failed without a test runner's
 /// summary: the check's last output lines are the evidence.
 fn flake_check(site: &Site) -> Option<Verdict> {
-    let drv = site.drv().filter(|_| matches!(site.kind, crate::diagnose::SiteKind::Build { .. }))?;
+    let drv = site
+        .drv()
+        .filter(|_| matches!(site.kind, crate::diagnose::SiteKind::Build { .. }))?;
     site.line_with("running flake checks")?;
     let name = crate::diagnose::site::drv_name(drv);
-    let last = site
-        .lines
-        .iter()
-        .rev()
-        .find(|l| l.text.trim_start().strip_prefix("> ").is_some_and(|t| !t.trim().is_empty()))?;
+    let last = site.lines.iter().rev().find(|l| {
+        l.text
+            .trim_start()
+            .strip_prefix("> ")
+            .is_some_and(|t| !t.trim().is_empty())
+    })?;
     Some(
         Verdict::new(0.6, format!("the flake check {name} failed"))
             .cite(site, last)
-            .fix(format!(
+            .fix(
                 "the check's own output (quoted) says what it rejected: fix the code it checks, or \
                  the check; rebuild just that check with `nix build .#checks.<system>.<name>` and read its log \
                  with `nix log`"
-            )),
+            ),
     )
 }
 

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::eval_throw::refusal;
+use super::check_meta::refusal;
 use crate::diagnose::{Category, Locate, Site, Verdict};
 
 pub struct UnfreePackage;

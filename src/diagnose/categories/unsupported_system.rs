@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::eval_throw::{captures, refusal};
+use super::check_meta::refusal;
 use crate::diagnose::{Category, Site, SiteKind, Verdict};
 
 pub struct UnsupportedSystem;
@@ -100,7 +100,8 @@ package outside its declared platforms anyway: `NIXPKGS_ALLOW_UNSUPPORTED_SYSTEM
         if matches!(site.kind, SiteKind::Cascade { .. }) {
             return None;
         }
-        let mismatch = captures(site, &REQUIRED_BUT)
+        let mismatch = site
+            .captures(&REQUIRED_BUT)
             .map(|(line, c)| {
                 (
                     line,
@@ -110,7 +111,7 @@ package outside its declared platforms anyway: `NIXPKGS_ALLOW_UNSUPPORTED_SYSTEM
                 )
             })
             .or_else(|| {
-                let (line, c) = captures(site, &REQUIRED)?;
+                let (line, c) = site.captures(&REQUIRED)?;
                 let current = site.capture(&CURRENT).map(|(_, s)| s);
                 Some((line, c[1].to_owned(), c[2].to_owned(), current))
             });
