@@ -31,9 +31,17 @@ impl Fixer for ConfigFix {
             ),
             _ => ("allowBroken", "true".to_owned()),
         };
-        project
-            .files
-            .iter()
+        // The flake (or default.nix) at the root instantiates nixpkgs for the whole project;
+        // nested files come after it, shallowest first.
+        let mut files: Vec<_> = project.files.iter().collect();
+        files.sort_by_key(|f| {
+            (
+                f.path.components().count(),
+                f.path.file_name() != Some("flake.nix".as_ref()),
+            )
+        });
+        files
+            .into_iter()
             .filter_map(|f| config_edit(f, key, &value).map(|e| (f, e)))
             .map(|(f, edit)| Candidate {
                 description: format!(

@@ -5,9 +5,13 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// The built `nfai`, with colour and the user's Nix settings out of the way.
+/// Tests that give no working directory run in an empty one, so nfai finds no project there
+/// to propose fixes for.
 pub fn nfai() -> assert_cmd::Command {
+    static EMPTY: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let empty = EMPTY.get_or_init(|| tempfile::tempdir().expect("tempdir"));
     let mut cmd = assert_cmd::Command::cargo_bin("nfai").expect("nfai is built");
-    cmd.env("NO_COLOR", "1");
+    cmd.env("NO_COLOR", "1").current_dir(empty.path());
     cmd
 }
 
@@ -81,7 +85,11 @@ pub fn project(name: &str) -> Project {
             "--no-write-lock-file".into(),
         ]);
     }
-    Project { _dir: dir, root, argv }
+    Project {
+        _dir: dir,
+        root,
+        argv,
+    }
 }
 
 /// Copies a directory tree, skipping the top-level entries named in `skip`.

@@ -69,6 +69,36 @@ fn corpus_logs_get_their_root_cause() {
     assert!(wrong.is_empty(), "misclassified:\n{}", wrong.join("\n"));
 }
 
+/// The stored real Nix 2.8 logs of the fixture projects, in every form nfai reads (plain,
+/// `-L`, `--log-format internal-json`), get the project's root cause.
+#[test]
+fn stored_logs_of_every_format_get_their_root_cause() {
+    let dir = fixtures().join("logs/nix-2.8");
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for entry in fs::read_dir(&dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Full builder logs are what nfai fetches for a site, not a command's output.
+        if name.ends_with(".full.log") {
+            continue;
+        }
+        let project = name.split('.').next().unwrap();
+        let expected =
+            fs::read_to_string(fixtures().join("projects").join(project).join("expect")).unwrap();
+        let report = explain_log(&entry.path());
+        checked += 1;
+        if report["category"] != expected.trim() {
+            wrong.push(format!(
+                "{name}: got {}, expected {}",
+                report["category"],
+                expected.trim()
+            ));
+        }
+    }
+    assert!(checked >= 50, "only {checked} logs in {}", dir.display());
+    assert!(wrong.is_empty(), "misclassified:\n{}", wrong.join("\n"));
+}
+
 #[test]
 fn empty_input_is_no_failure() {
     nfai()

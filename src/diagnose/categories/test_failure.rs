@@ -40,6 +40,8 @@ static SUMMARIES: LazyLock<Vec<(Regex, Runner)>> = LazyLock::new(|| {
         (r"Tests:\s+[1-9]\d* failed", Other),
         (r"Summary of Failures:", Other),
         (r"Test suite \S+: FAIL", Other),
+        // automake's serial test harness
+        (r"^(?:\s*> )?[1-9]\d* of \d+ tests? failed", Other),
     ]
     .into_iter()
     .map(|(p, r)| (Regex::new(p).expect("valid regex"), r))
@@ -77,9 +79,12 @@ static NAMES: LazyLock<Vec<(Regex, Runner)>> = LazyLock::new(|| {
 /// Whether `index` is in the check phase, from the phase markers or a check hook's banner.
 pub(super) fn in_check_phase(site: &Site, index: usize) -> bool {
     phase_at(site, index, usize::MAX).is_some_and(|p| p.ends_with("heckPhase"))
-        || site.lines[..index]
-            .iter()
-            .any(|l| l.text.contains("CheckPhase") || l.text.contains("CheckHook"))
+        || site.lines[..index].iter().any(|l| {
+            // stdenv's checkPhase announces itself with `check flags: ...`.
+            l.text.contains("CheckPhase")
+                || l.text.contains("CheckHook")
+                || l.text.contains("check flags:")
+        })
 }
 
 /// The name to give a skip option: the test function of a pytest node id.
@@ -152,7 +157,9 @@ a last resort."
             "FAIL",
             " failed, ",
             " failed in ",
-            "tests failed out of",
+            "tests failed",
+            "test failed",
+            "check flags:",
             " (Failed)",
             " (Timeout)",
             " (SEGFAULT)",
@@ -256,6 +263,13 @@ fn flake_check(site: &Site) -> Option<Verdict> {
 mod tests {
     use super::*;
     use crate::diagnose::categories::verdict_for;
+
+    #[test]
+    fn automake_summary_in_a_truncated_tail() {
+        let log = "error: builder for '/nix/store/b8pb3yxfw6nhmfda90a07n4ya6766qd8-mathlib-1.4.2.drv' failed with exit code 2;\n       last 4 log lines:\n       > check flags: SHELL=/bin/sh VERBOSE=y check\n       > FAIL: test_add\n       > 1 of 5 tests failed\n       > make: *** [Makefile:7: check] Error 1\n";
+        let v = verdict_for(&TestFailure, log).unwrap();
+        assert_eq!(v.summary, "the test test_add failed");
+    }
 
     #[test]
     fn failing_flake_check_without_a_runner() {
