@@ -42,6 +42,7 @@ pub fn propose(
         fix.edits = first.edits.clone();
         fix.commands = first.commands.iter().map(|c| c.join(" ")).collect();
         fix.diff = Some(validate::render_diff(&changes, Style::plain()));
+        point_at_edit(finding, root, &changes, first);
         return Ok(());
     }
     let command = (!args.command.is_empty()).then(|| args.command.clone());
@@ -90,10 +91,34 @@ pub fn propose(
     fix.commands = candidate.commands.iter().map(|c| c.join(" ")).collect();
     fix.diff = Some(outcome.attempts[win].diff.clone()).filter(|d| !d.is_empty());
     fix.validated = outcome.levels[win].name();
+    point_at_edit(finding, root, changes, candidate);
     if args.apply {
         apply(root, changes, &candidate.commands)?;
     }
     Ok(())
+}
+
+/// Where the validated fix edits is the culprit: more precise than where the log pointed.
+fn point_at_edit(
+    finding: &mut Finding,
+    root: &Path,
+    changes: &[Change],
+    candidate: &fix::Candidate,
+) {
+    let Some(edit) = candidate.edits.first() else {
+        return;
+    };
+    let Some(change) = changes.iter().find(|c| c.path == edit.file) else {
+        return;
+    };
+    let before = &change.before[..edit.range.start.min(change.before.len())];
+    let line = before.matches('\n').count() as u32 + 1;
+    let column = (before.len() - before.rfind('\n').map_or(0, |i| i + 1)) as u32 + 1;
+    let culprit = finding.culprit.get_or_insert_with(Default::default);
+    culprit.file = Some(edit.file.display().to_string());
+    culprit.line = Some(line);
+    culprit.column = Some(column);
+    finding.snippet = crate::diagnose::locate::snippet(&root.join(&edit.file), line);
 }
 
 /// Writes each change atomically (temporary file, then rename) unless the file changed

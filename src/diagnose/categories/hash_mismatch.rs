@@ -141,13 +141,22 @@ mean it was tampered with."
         };
         let spec_hash = Hash::parse(&spec);
         let got_hash = Hash::parse(&got);
+        // The hash as written first; placeholders as assignments, so that prose mentioning
+        // `lib.fakeHash` (a description, a comment) is not taken for the culprit.
         let mut needles = Vec::new();
         if let Some(h) = &spec_hash {
-            if h.is_fake() {
-                needles
-                    .extend(["lib.fakeHash", "fakeHash", "fakeSha256", "\"\""].map(String::from));
-            }
             needles.extend(h.spellings());
+            if h.is_fake() {
+                needles.extend(
+                    [
+                        "= lib.fakeHash",
+                        "= pkgs.lib.fakeHash",
+                        "= lib.fakeSha256",
+                        "= \"\"",
+                    ]
+                    .map(String::from),
+                );
+            }
         }
         needles.push(spec.clone());
         let replacement = got_hash.as_ref().map_or(got.clone(), Hash::sri);
