@@ -94,6 +94,12 @@ pub fn propose(
     point_at_edit(finding, root, changes, candidate);
     if args.apply {
         apply(root, changes, &candidate.commands)?;
+        if !candidate.nix_args.is_empty() {
+            eprintln!(
+                "nfai: not applied, since nix.conf is outside the project: {}",
+                candidate.description
+            );
+        }
     }
     Ok(())
 }

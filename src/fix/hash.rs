@@ -72,6 +72,7 @@ impl Fixer for HashFix {
                         ),
                         edits: vec![edit],
                         commands: Vec::new(),
+                        nix_args: Vec::new(),
                     });
                 }
             }

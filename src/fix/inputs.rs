@@ -58,6 +58,7 @@ impl Fixer for InputsFix {
                     description: format!("add {} in {}", said.join(" and "), file.path.display()),
                     edits,
                     commands: Vec::new(),
+                    nix_args: Vec::new(),
                 })
             })
             .collect()

@@ -50,6 +50,7 @@ impl Fixer for ConfigFix {
                 ),
                 edits: vec![edit],
                 commands: Vec::new(),
+                nix_args: Vec::new(),
             })
             .collect()
     }

@@ -4,6 +4,7 @@
 pub mod hash;
 pub mod inputs;
 pub mod meta;
+pub mod nix_conf;
 pub mod packages;
 pub mod project;
 pub mod rewrite;
@@ -24,6 +25,9 @@ pub struct Candidate {
     pub edits: Vec<TextEdit>,
     /// Commands to run in the project root (argv), e.g. `git add --intent-to-add -- x.nix`.
     pub commands: Vec<Vec<String>>,
+    /// Nix settings the fix consists of (`--extra-experimental-features ...`): the checks
+    /// run with them; making them permanent is the user's nix.conf, outside the project.
+    pub nix_args: Vec<String>,
 }
 
 /// A family of fixes for one or more categories.
@@ -41,6 +45,7 @@ pub static FIXERS: &[&dyn Fixer] = &[
     &shell_home::HomeFix,
     &untracked::GitAddFix,
     &meta::ConfigFix,
+    &nix_conf::FeaturesFix,
 ];
 
 /// The candidates of every fixer for `finding`, without duplicates, at most `limit`.

@@ -42,6 +42,7 @@ impl Fixer for HomeFix {
                     ),
                     edits: vec![edit],
                     commands: Vec::new(),
+                    nix_args: Vec::new(),
                 })
             })
             .collect()

@@ -23,6 +23,7 @@ impl Fixer for GitAddFix {
             commands: vec![["git", "add", "--intent-to-add", "--", path]
                 .map(String::from)
                 .to_vec()],
+            nix_args: Vec::new(),
         }]
     }
 }

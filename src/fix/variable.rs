@@ -36,6 +36,7 @@ impl Fixer for FormalFix {
                 ),
                 edits: vec![edit],
                 commands: Vec::new(),
+                nix_args: Vec::new(),
             })
             .into_iter()
             .collect()

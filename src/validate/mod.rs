@@ -244,6 +244,7 @@ async fn ladder(
         .map(|a| map_arg(a, &plan.root, &scratch.root))
         .collect();
     argv.extend(plan.nix_args.iter().cloned());
+    argv.extend(candidate.nix_args.iter().cloned());
     let shown = argv
         .join(" ")
         .replace(&scratch.root.display().to_string(), ".");

@@ -95,6 +95,32 @@ fn validated_fixes_apply_and_build() {
     );
 }
 
+/// Flakes disabled: the fix (the features in nix.conf) is validated by building with them,
+/// and not written, since nix.conf is not part of the project.
+#[test]
+fn enabling_flakes_is_validated_but_left_to_the_user() {
+    if !nix_available("enabling_flakes_is_validated_but_left_to_the_user") {
+        return;
+    }
+    let p = project("flakes-disabled");
+    let out = nfai()
+        .env("NIX_CONFIG", NIX_CONFIG)
+        .current_dir(&p.root)
+        .args(["explain-failure", "--apply", "--format", "json", "--"])
+        .args(&p.argv)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["category"], "flakes_disabled");
+    assert_eq!(report["fix"]["validated"], "build", "{:#}", report["fix"]);
+    assert!(report["fix"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("extra-experimental-features = nix-command flakes"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("nfai: not applied, since nix.conf is outside the project"));
+}
+
 /// A fix whose check fails is reported with the error that stopped it and is never shown as
 /// validated; nothing is written.
 #[test]

@@ -72,7 +72,8 @@ command: `nix --extra-experimental-features 'nix-command flakes' build ...`."
                     ))
                     .command(format!(
                         "mkdir -p ~/.config/nix && echo 'extra-experimental-features = {features}' >> ~/.config/nix/nix.conf"
-                    )),
+                    ))
+                    .fact("features", features),
             );
         }
         let line = site.find(|t| TOO_OLD.is_match(t))?;
