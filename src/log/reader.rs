@@ -17,6 +17,10 @@ const MAX_LINE: usize = 1 << 20;
 const MAX_TEXT: usize = 4096;
 const MAX_BLOCK_LINES: usize = 400;
 const MAX_BLOCKS: usize = 256;
+/// Lines a block may span before it is closed anyway.
+const MAX_BLOCK_SPAN: usize = 100_000;
+/// Text kept in blocks at most, so memory stays bounded whatever the log holds.
+const MAX_BLOCK_BYTES: usize = 8 << 20;
 const FIRST_HITS: usize = 256;
 const LAST_HITS: usize = 4096;
 const MAX_ACTIVITIES: usize = 65_536;
@@ -56,6 +60,9 @@ struct Scanner<'a> {
     activities: HashMap<u64, String>,
     internal_json: bool,
     dropped: u64,
+    block_bytes: usize,
+    /// Lines of the open block so far.
+    block_seen: usize,
 }
 
 impl<'a> Scanner<'a> {
@@ -72,6 +79,8 @@ impl<'a> Scanner<'a> {
             activities: HashMap::new(),
             internal_json: false,
             dropped: 0,
+            block_bytes: 0,
+            block_seen: 0,
         }
     }
 
@@ -154,16 +163,18 @@ impl<'a> Scanner<'a> {
     fn line(&mut self, raw: &[u8], matched: bool) {
         let number = self.newlines + 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        // A JSON record is parsed whole (an error with its trace is one long line); its
+        // lines are clipped afterwards.
+        if let Some(json) = raw.strip_prefix(b"@nix ") {
+            self.close_block();
+            self.internal_json = true;
+            self.json(number, &String::from_utf8_lossy(json));
+            return;
+        }
         let raw = &raw[..raw.len().min(MAX_TEXT)];
         let clean = ansi::strip(raw);
         let text = String::from_utf8_lossy(&clean);
 
-        if let Some(json) = text.strip_prefix("@nix ") {
-            self.close_block();
-            self.internal_json = true;
-            self.json(number, json);
-            return;
-        }
         let Some(framed) = prefix::strip_frame(&text) else {
             return;
         };
@@ -176,13 +187,18 @@ impl<'a> Scanner<'a> {
                 || (block.lines.last().is_some_and(|l| l.text.ends_with(':'))
                     && !starts_block(framed));
             if continues {
+                // A long block keeps its head and its tail, where a trace's final message is.
+                if block.lines.len() == MAX_BLOCK_LINES {
+                    block.lines.remove(MAX_BLOCK_LINES / 2);
+                }
                 block.lines.push(LogLine {
                     number,
                     text: framed.to_owned(),
                     origin: None,
                 });
-                // A full block is closed, so indented output cannot hold the slow path.
-                if block.lines.len() == MAX_BLOCK_LINES {
+                self.block_seen += 1;
+                // Indented output must not hold the line-by-line path forever.
+                if self.block_seen == MAX_BLOCK_SPAN {
                     self.close_block();
                 }
                 return;
@@ -199,6 +215,7 @@ impl<'a> Scanner<'a> {
     fn plain(&mut self, number: u64, text: &str, origin: Option<String>) {
         let (decoration, body) = prefix::split(text);
         if decoration == prefix::Decoration::None && starts_block(body) {
+            self.block_seen = 0;
             self.block = Some(Block {
                 lines: vec![LogLine {
                     number,
@@ -236,19 +253,30 @@ impl<'a> Scanner<'a> {
                 let clean = ansi::strip(text.as_bytes());
                 let text = String::from_utf8_lossy(&clean);
                 if level == 0 {
-                    let lines = text
-                        .lines()
-                        .take(MAX_BLOCK_LINES)
+                    // A long trace keeps its head and its tail, where the final message is.
+                    let all: Vec<&str> = text.lines().collect();
+                    let half = MAX_BLOCK_LINES / 2;
+                    let kept: Vec<&str> = if all.len() > MAX_BLOCK_LINES {
+                        all[..half]
+                            .iter()
+                            .chain(&all[all.len() - half..])
+                            .copied()
+                            .collect()
+                    } else {
+                        all
+                    };
+                    let lines = kept
+                        .into_iter()
                         .map(|l| LogLine {
                             number,
-                            text: l.trim_end().to_owned(),
+                            text: clip(l.trim_end()),
                             origin: None,
                         })
                         .collect();
                     self.push_block(Block { lines, position });
                 } else {
                     for l in text.lines().filter(|l| self.triggers.is_match(l)) {
-                        self.plain(number, l.trim_end(), None);
+                        self.plain(number, &clip(l.trim_end()), None);
                         self.close_block();
                     }
                 }
@@ -268,7 +296,7 @@ impl<'a> Scanner<'a> {
                     let origin = self.activities.get(&id).cloned();
                     self.hit(LogLine {
                         number,
-                        text: text.trim_end().to_owned(),
+                        text: clip(text.trim_end()),
                         origin,
                     });
                 }
@@ -299,12 +327,17 @@ impl<'a> Scanner<'a> {
     }
 
     fn push_block(&mut self, block: Block) {
-        if self.blocks.len() == MAX_BLOCKS {
-            // Keep the first block: in a cascade it is often the root.
-            self.blocks.remove(1);
-            self.dropped += 1;
-        }
+        self.block_bytes += block_size(&block);
         self.blocks.push_back(block);
+        // Keep the first block: in a cascade it is often the root.
+        while self.blocks.len() > 2
+            && (self.blocks.len() > MAX_BLOCKS || self.block_bytes > MAX_BLOCK_BYTES)
+        {
+            if let Some(old) = self.blocks.remove(1) {
+                self.block_bytes -= block_size(&old);
+                self.dropped += 1;
+            }
+        }
     }
 
     fn finish(mut self) -> BuildLog {
@@ -387,6 +420,19 @@ fn search(bytes: &[u8], triggers: &AhoCorasick) -> (Vec<(usize, u64)>, u64) {
         }
     }
     (lines, newlines + count_newlines(&bytes[pos..]))
+}
+
+fn block_size(block: &Block) -> usize {
+    block.lines.iter().map(|l| l.text.len()).sum()
+}
+
+/// At most MAX_TEXT bytes of `text`, cut at a character boundary.
+fn clip(text: &str) -> String {
+    let mut end = text.len().min(MAX_TEXT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
 }
 
 fn count_newlines(bytes: &[u8]) -> u64 {
@@ -514,6 +560,54 @@ mod tests {
         let read = read_bytes(&log, &triggers()).unwrap();
         assert!(read.is_empty());
         assert_eq!(read.total_bytes, log.len() as u64);
+    }
+
+    #[test]
+    fn long_internal_json_errors_are_parsed_whole() {
+        for frames in [300, 1000] {
+            let trace = "       … while evaluating something long\n".repeat(frames);
+            let msg = serde_json::json!({"action": "msg", "level": 0, "msg": format!("error:\n{trace}       error: undefined variable 'x'")});
+            let log = format!("@nix {msg}\n");
+            assert!(log.len() > MAX_TEXT);
+            let read = read_bytes(log.as_bytes(), &triggers()).unwrap();
+            assert_eq!(read.blocks.len(), 1);
+            let lines = &read.blocks[0].lines;
+            assert_eq!(lines.len(), (frames + 2).min(MAX_BLOCK_LINES));
+            assert!(lines
+                .last()
+                .unwrap()
+                .text
+                .ends_with("undefined variable 'x'"));
+        }
+    }
+
+    #[test]
+    fn blocks_stay_within_their_byte_budget() {
+        let long = "x".repeat(3000);
+        let block = format!("error: boom\n{}", format!("  {long}\n").repeat(300));
+        let read = read_bytes(block.repeat(60).as_bytes(), &triggers()).unwrap();
+        let kept: usize = read.blocks.iter().map(block_size).sum();
+        assert!(kept <= MAX_BLOCK_BYTES + 2 * 300 * 3100, "{kept}");
+        assert!(read.dropped > 0);
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..200 {
+            let bytes: Vec<u8> = (0..4096)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    // Mostly text with the bytes that matter to the reader mixed in.
+                    b"error: \n\r\x1b[>@nix {}'\xff\xe2\x94\x83abc  "[(state % 27) as usize]
+                })
+                .collect();
+            if let Ok(log) = read_bytes(&bytes, &triggers()) {
+                let _ = crate::diagnose::site::sites(&log);
+            }
+        }
     }
 
     #[test]
