@@ -27,6 +27,9 @@ pub struct Cli {
 pub enum Command {
     /// Find the root cause of a failed nix build / develop / flake check / nix-build.
     ExplainFailure(ExplainFailureArgs),
+    /// Store (or with --delete remove) the API key of an LLM server in the system keyring;
+    /// the key is read from standard input.
+    LlmKey(LlmKeyArgs),
     /// Print the documentation of a failure category or review rule.
     Explain(ExplainArgs),
     /// Audit a repository (or a change) for Nix-first policy compliance.
@@ -68,6 +71,18 @@ pub struct ExplainFailureArgs {
     /// Seconds each check of a fix may take.
     #[arg(long, default_value_t = 900, value_name = "SECS")]
     pub step_timeout: u64,
+    /// Where fix proposals come from when nfai's own fixers know none: `offline` (no LLM,
+    /// the default) or `openai` (any OpenAI-compatible server). Proposals are validated
+    /// like any other fix.
+    #[arg(long, default_value = "offline", value_name = "BACKEND",
+          value_parser = clap::builder::PossibleValuesParser::new(crate::llm::BACKENDS.iter().map(|b| b.id())))]
+    pub llm: String,
+    /// Base URL of the OpenAI-compatible API, e.g. `http://localhost:11434/v1` for Ollama.
+    #[arg(long, env = "NFAI_LLM_URL", value_name = "URL")]
+    pub llm_url: Option<String>,
+    /// The model to ask.
+    #[arg(long, env = "NFAI_LLM_MODEL", value_name = "NAME")]
+    pub llm_model: Option<String>,
     /// How many candidate fixes to try at most.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub max_candidates: usize,
@@ -84,4 +99,14 @@ pub struct ExplainArgs {
     /// List every id with its title.
     #[arg(long)]
     pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LlmKeyArgs {
+    /// The server's base URL, as given to --llm-url.
+    #[arg(long, env = "NFAI_LLM_URL", value_name = "URL")]
+    pub url: String,
+    /// Remove the stored key instead.
+    #[arg(long)]
+    pub delete: bool,
 }

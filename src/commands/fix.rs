@@ -1,4 +1,5 @@
-//! The fix stage of explain-failure: asks the fixers for candidates, has them validated,
+//! The fix stage of explain-failure: asks the fixers (or, for failures they cannot fix, the
+//! chosen LLM backend) for candidates, has them validated,
 //! fills the finding's fix, and with `--apply` writes the winner to the working tree.
 
 use std::fs;
@@ -8,9 +9,10 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 
 use crate::cli::ExplainFailureArgs;
-use crate::commands::Interrupted;
+use crate::commands::{InputError, Interrupted};
 use crate::diagnose::{Finding, Fix};
 use crate::fix::{self, Project};
+use crate::llm;
 use crate::render::style::Style;
 use crate::validate::{self, Change, Level, Plan};
 
@@ -23,7 +25,14 @@ pub fn propose(
     cwd: &Path,
 ) -> anyhow::Result<()> {
     let project = Project::load(root);
-    let candidates = fix::candidates(finding, &project, args.max_candidates);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let mut candidates = fix::candidates(finding, &project, args.max_candidates);
+    if candidates.is_empty() {
+        candidates = ask_llm(&runtime, finding, &project, args)?;
+    }
     let Some(first) = candidates.first() else {
         if args.apply {
             eprintln!(
@@ -60,10 +69,6 @@ pub fn propose(
         step_timeout: Duration::from_secs(args.step_timeout),
         max_candidates: args.max_candidates,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the validation runtime")?;
     // Ctrl-C drops the validation: its Nix processes are killed and the scratch copy removed.
     let outcome = runtime.block_on(async {
         tokio::select! {
@@ -102,6 +107,106 @@ pub fn propose(
         }
     }
     Ok(())
+}
+
+/// How long an LLM may take to answer.
+const LLM_TIMEOUT: Duration = Duration::from_secs(120);
+/// How much of one file an LLM is shown.
+const LLM_FILE_BYTES: usize = 32 * 1024;
+
+/// Proposals of the chosen LLM backend for a failure the fixers cannot fix, as candidates.
+/// A backend that fails or answers nonsense costs a warning, never the analysis.
+fn ask_llm(
+    runtime: &tokio::runtime::Runtime,
+    finding: &Finding,
+    project: &Project,
+    args: &ExplainFailureArgs,
+) -> anyhow::Result<Vec<fix::Candidate>> {
+    let backend = llm::backend(&args.llm).ok_or_else(|| {
+        let known: Vec<_> = llm::BACKENDS.iter().map(|b| b.id()).collect();
+        InputError(format!(
+            "unknown --llm backend `{}` (known: {})",
+            args.llm,
+            known.join(", ")
+        ))
+    })?;
+    if backend.id() == "offline" {
+        return Ok(Vec::new());
+    }
+    let settings = llm::Settings {
+        url: args.llm_url.clone(),
+        model: args.llm_model.clone(),
+    };
+    let request = llm_request(finding, project);
+    let answer = runtime.block_on(async {
+        tokio::select! {
+            answer = tokio::time::timeout(LLM_TIMEOUT, backend.propose(&settings, &request)) => Some(answer),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    let proposals = match answer {
+        None => return Err(Interrupted.into()),
+        Some(Err(_)) => {
+            eprintln!(
+                "nfai: the LLM did not answer within {}s",
+                LLM_TIMEOUT.as_secs()
+            );
+            return Ok(Vec::new());
+        }
+        Some(Ok(Err(e))) => {
+            eprintln!("nfai: {e}");
+            return Ok(Vec::new());
+        }
+        Some(Ok(Ok(p))) => p,
+    };
+    let (mut good, rejected) = llm::candidates(project, &proposals);
+    for why in rejected {
+        eprintln!("nfai: dropped an LLM proposal: {why}");
+    }
+    good.truncate(args.max_candidates);
+    Ok(good)
+}
+
+/// What the LLM is told: the finding and the project files that matter to it, redacted.
+fn llm_request(finding: &Finding, project: &Project) -> llm::Request {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    let culprit = finding.culprit.as_ref().and_then(|c| c.file.as_deref());
+    paths.extend(culprit.map(PathBuf::from));
+    if let Some((file, _)) = finding
+        .package
+        .as_deref()
+        .and_then(|p| project.derivation(p))
+    {
+        paths.push(file.path.clone());
+    }
+    paths.extend(["flake.nix", "default.nix", "shell.nix"].map(PathBuf::from));
+    let mut files = Vec::new();
+    for path in paths {
+        if files.len() == 3
+            || files
+                .iter()
+                .any(|(p, _): &(String, String)| Path::new(p) == path)
+        {
+            continue;
+        }
+        if let Some(f) = project.file(&path) {
+            let mut end = f.text.len().min(LLM_FILE_BYTES);
+            while !f.text.is_char_boundary(end) {
+                end -= 1;
+            }
+            files.push((
+                path.display().to_string(),
+                llm::redact::redact(&f.text[..end]),
+            ));
+        }
+    }
+    llm::Request {
+        category: finding.category.to_owned(),
+        summary: finding.summary.clone(),
+        explanation: finding.explanation.clone(),
+        evidence: finding.evidence.iter().map(|e| e.text.clone()).collect(),
+        files,
+    }
 }
 
 /// Where the validated fix edits is the culprit: more precise than where the log pointed.

@@ -4,6 +4,7 @@
 pub mod explain;
 pub mod explain_failure;
 pub mod fix;
+pub mod llm_key;
 pub mod review;
 
 use crate::cli::{Cli, Command};
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::ExplainFailure(args) => explain_failure::run(&args, style),
         Command::Explain(args) => explain::run(&args),
+        Command::LlmKey(args) => llm_key::run(&args),
         Command::Review(args) => review::run(&args, style),
     }
 }

@@ -3,4 +3,5 @@
 mod common;
 mod explain_failure;
 mod fix;
+mod llm;
 mod review;

@@ -1,0 +1,4 @@
+//! One file per LLM backend.
+
+pub mod offline;
+pub mod openai;

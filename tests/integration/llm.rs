@@ -1,0 +1,185 @@
+//! The OpenAI-compatible backend against a real HTTP server on loopback that speaks the
+//! chat-completions protocol with scripted answers, good and bad.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+
+use crate::common::{nfai, nix_available, project, NIX_CONFIG};
+
+/// A chat-completions server that answers each request with the next scripted content and
+/// records what it was sent (headers and body).
+struct ChatServer {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+fn chat_server(answers: Vec<String>) -> ChatServer {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&requests);
+    // Bounded: one connection per scripted answer, then the thread ends.
+    std::thread::spawn(move || {
+        for answer in answers {
+            let Ok((stream, _)) = listener.accept() else {
+                return;
+            };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                head.push_str(&line);
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            seen.lock()
+                .unwrap()
+                .push(format!("{head}\n{}", String::from_utf8_lossy(&body)));
+            let reply = json!({
+                "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "test",
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": answer}}]
+            })
+            .to_string();
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                reply.len()
+            );
+        }
+    });
+    ChatServer { url, requests }
+}
+
+/// A failure nfai's fixers cannot fix (a typo in a let binding): the LLM's proposals are
+/// checked; the one that does not exist is dropped, the one that does not parse stops at
+/// the parse check, the right one is validated by a build and applied.
+#[test]
+fn llm_proposals_are_validated_like_any_fix() {
+    if !nix_available("llm_proposals_are_validated_like_any_fix") {
+        return;
+    }
+    let answer = json!({"proposals": [
+        {"description": "rename a binding that is not there",
+         "edits": [{"file": "flake.nix", "find": "toolzList", "replace": "toolsList"}]},
+        {"description": "use the defined name, forgetting the semicolon",
+         "edits": [{"file": "flake.nix", "find": "paths = toolsList;", "replace": "paths = toolList"}]},
+        {"description": "use the defined name",
+         "edits": [{"file": "flake.nix", "find": "paths = toolsList;", "replace": "paths = toolList;"}]}
+    ]});
+    let server = chat_server(vec![format!("Here you go:\n```json\n{answer}\n```")]);
+    let p = project("undefined-variable");
+    let out = nfai()
+        .env("NIX_CONFIG", NIX_CONFIG)
+        .env("NFAI_LLM_API_KEY", "test-key-123")
+        .current_dir(&p.root)
+        .args([
+            "explain-failure",
+            "--apply",
+            "--format",
+            "json",
+            "--llm",
+            "openai",
+            "--llm-url",
+            &server.url,
+            "--llm-model",
+            "test-model",
+            "--",
+        ])
+        .args(&p.argv)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["category"], "undefined_variable");
+    let fix = &report["fix"];
+    assert_eq!(fix["validated"], "build", "{fix:#}\n{stderr}");
+    assert_eq!(fix["attempts"][0]["validated"], "none", "{fix:#}");
+    assert!(
+        fix["attempts"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("does not parse"),
+        "{fix:#}"
+    );
+    assert!(fix["description"]
+        .as_str()
+        .unwrap()
+        .ends_with("(proposed by the LLM)"));
+    assert!(
+        stderr.contains("dropped an LLM proposal: rename a binding that is not there"),
+        "{stderr}"
+    );
+    let requests = server.requests.lock().unwrap();
+    assert_eq!(requests.len(), 1);
+    let request = requests[0].to_ascii_lowercase();
+    assert!(
+        request.contains("authorization: bearer test-key-123"),
+        "{request}"
+    );
+    assert!(
+        requests[0].contains("\"model\":\"test-model\"")
+            && requests[0].contains("Failure category: undefined_variable")
+    );
+    assert!(
+        requests[0].contains("paths = toolsList;"),
+        "the project file is sent"
+    );
+    let rebuilt = std::process::Command::new(&p.argv[0])
+        .args(&p.argv[1..])
+        .env("NIX_CONFIG", NIX_CONFIG)
+        .current_dir(&p.root)
+        .output()
+        .unwrap();
+    assert!(
+        rebuilt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
+}
+
+/// A nonsense answer, an unreachable server or missing settings cost a warning, never the
+/// diagnosis; and without --llm nothing is sent anywhere.
+#[test]
+fn llm_failures_leave_the_diagnosis_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("default.nix"), "let a = 1; in b\n").unwrap();
+    let log = "error: undefined variable 'b'\n\n       at /x/default.nix:1:15:\n";
+    let server = chat_server(vec!["I am sorry, I cannot help with that.".into()]);
+    let run = |extra: &[&str]| {
+        let out = nfai()
+            .current_dir(dir.path())
+            .args(["explain-failure", "--format", "json", "--llm", "openai"])
+            .args(extra)
+            .write_stdin(log)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["category"], "undefined_variable");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let stderr = run(&["--llm-url", &server.url, "--llm-model", "m"]);
+    assert!(stderr.contains("not the JSON nfai asked for"), "{stderr}");
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}/v1", closed.local_addr().unwrap());
+    drop(closed);
+    assert!(run(&["--llm-url", &dead, "--llm-model", "m"]).contains("the LLM request failed"));
+    assert!(run(&["--llm-url", &dead]).contains("needs a model"));
+    nfai()
+        .args(["explain-failure", "--llm", "gpt-unknown"])
+        .write_stdin(log)
+        .assert()
+        .code(2);
+}
