@@ -171,7 +171,7 @@ mod tests {
             ],
         );
         assert_eq!(good.len(), 1);
-        assert_eq!(good[0].edits[0].range, 18..23);
+        assert_eq!(good[0].edits[0].range, 16..21);
         assert_eq!(bad.len(), 3);
     }
 }
