@@ -62,6 +62,27 @@ fn chat_server(answers: Vec<String>) -> ChatServer {
     ChatServer { url, requests }
 }
 
+/// nfai with the loopback server reachable directly, whatever proxy or LLM settings the
+/// machine has.
+fn nfai_direct() -> assert_cmd::Command {
+    let mut cmd = nfai();
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NFAI_LLM_URL",
+        "NFAI_LLM_MODEL",
+        "NFAI_LLM_API_KEY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_PROXY", "127.0.0.1,localhost");
+    cmd
+}
+
 /// A failure nfai's fixers cannot fix (a typo in a let binding): the LLM's proposals are
 /// checked; the one that does not exist is dropped, the one that does not parse stops at
 /// the parse check, the right one is validated by a build and applied.
@@ -80,7 +101,7 @@ fn llm_proposals_are_validated_like_any_fix() {
     ]});
     let server = chat_server(vec![format!("Here you go:\n```json\n{answer}\n```")]);
     let p = project("undefined-variable");
-    let out = nfai()
+    let out = nfai_direct()
         .env("NIX_CONFIG", NIX_CONFIG)
         .env("NFAI_LLM_API_KEY", "test-key-123")
         .current_dir(&p.root)
@@ -158,7 +179,7 @@ fn llm_failures_leave_the_diagnosis_intact() {
     let log = "error: undefined variable 'b'\n\n       at /x/default.nix:1:15:\n";
     let server = chat_server(vec!["I am sorry, I cannot help with that.".into()]);
     let run = |extra: &[&str]| {
-        let out = nfai()
+        let out = nfai_direct()
             .current_dir(dir.path())
             .args(["explain-failure", "--format", "json", "--llm", "openai"])
             .args(extra)
