@@ -168,6 +168,20 @@ fn classify(site: &Site) -> Option<(&'static dyn Category, Verdict)> {
     Some((category("other").expect("registered"), v))
 }
 
+/// The `line:column` a message of `site` gives for the file `rel` (Nix names positions as
+/// `/nix/store/<hash>-source/<rel>:12:5` inside messages such as "called without required
+/// argument").
+fn position_of(site: &Site, rel: &str) -> Option<(u32, u32)> {
+    let needle = format!("/{rel}:");
+    site.lines.iter().find_map(|l| {
+        let at = l.text.find(&needle)? + needle.len();
+        let mut numbers = l.text[at..].split(|c: char| !c.is_ascii_digit());
+        let line = numbers.next()?.parse().ok()?;
+        let column = numbers.next()?.parse().ok()?;
+        Some((line, column))
+    })
+}
+
 fn build_finding(
     site: &Site,
     cat: &'static dyn Category,
@@ -219,7 +233,10 @@ fn build_finding(
             .iter()
             .map(|r| r.join(rel))
             .find(|p| p.is_file())
-            .map(|p| (p, 0, 0)),
+            .map(|p| {
+                let (line, column) = position_of(site, rel).unwrap_or((0, 0));
+                (p, line, column)
+            }),
         None => None,
     });
     match (located, traced, &v.locate) {
@@ -267,5 +284,19 @@ fn build_finding(
         secondary: Vec::new(),
         snippet,
         facts: v.facts.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_named_inside_messages() {
+        let log = "error: anonymous function at /nix/store/9gzkp6dqjsry5pmngdr7ffas9isp62dc-source/package.nix:1:3 called without required argument 'x'\n";
+        let log = crate::log::read_bytes(log.as_bytes(), triggers()).unwrap();
+        let site = &site::sites(&log)[0];
+        assert_eq!(position_of(site, "package.nix"), Some((1, 3)));
+        assert_eq!(position_of(site, "other.nix"), None);
     }
 }
