@@ -190,14 +190,8 @@ fn llm_request(finding: &Finding, project: &Project) -> llm::Request {
             continue;
         }
         if let Some(f) = project.file(&path) {
-            let mut end = f.text.len().min(LLM_FILE_BYTES);
-            while !f.text.is_char_boundary(end) {
-                end -= 1;
-            }
-            files.push((
-                path.display().to_string(),
-                llm::redact::redact(&f.text[..end]),
-            ));
+            let head = &f.text[..f.text.floor_char_boundary(LLM_FILE_BYTES)];
+            files.push((path.display().to_string(), llm::redact::redact(head)));
         }
     }
     llm::Request {
@@ -222,9 +216,7 @@ fn point_at_edit(
     let Some(change) = changes.iter().find(|c| c.path == edit.file) else {
         return;
     };
-    let before = &change.before[..edit.range.start.min(change.before.len())];
-    let line = before.matches('\n').count() as u32 + 1;
-    let column = (before.len() - before.rfind('\n').map_or(0, |i| i + 1)) as u32 + 1;
+    let (line, column) = crate::diagnose::locate::line_col(&change.before, edit.range.start);
     let culprit = finding.culprit.get_or_insert_with(Default::default);
     culprit.file = Some(edit.file.display().to_string());
     culprit.line = Some(line);

@@ -44,18 +44,30 @@ impl Workspace {
         })
     }
 
-    /// A path relative to a root when the reported store path has the root's layout, even if
-    /// the file is missing there (used for untracked or deleted files).
-    pub fn relative(&self, reported: &str) -> Option<String> {
-        store_path::source_relative(reported).map(str::to_owned)
-    }
-
-    /// The first .nix file under the roots containing `needle`, with 1-based line and column.
-    pub fn find_text(&self, needle: &str) -> Option<(PathBuf, u32, u32)> {
-        let mut budget = MAX_FILES;
-        self.roots
-            .iter()
-            .find_map(|root| find_in(root, needle, &mut budget, 0))
+    /// The first .nix file under the roots containing one of `needles` (earlier needles
+    /// win), with the 1-based line and column of the match. Each file is read once.
+    pub fn find_text(&self, needles: &[String]) -> Option<(PathBuf, u32, u32)> {
+        let mut best: Option<(usize, PathBuf, u32, u32)> = None;
+        for root in &self.roots {
+            for path in nix_files(root, MAX_FILES) {
+                let Ok(text) = fs::read_to_string(&path) else {
+                    continue;
+                };
+                let limit = best.as_ref().map_or(needles.len(), |b| b.0);
+                let hit = needles[..limit]
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, n)| text.find(n.as_str()).map(|at| (i, at)));
+                if let Some((i, at)) = hit {
+                    let (line, column) = line_col(&text, at);
+                    best = Some((i, path, line, column));
+                    if i == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        best.map(|(_, path, line, column)| (path, line, column))
     }
 
     /// How to show `path`: relative to the first root that contains it.
@@ -69,51 +81,34 @@ impl Workspace {
     }
 }
 
-fn find_in(
-    dir: &Path,
-    needle: &str,
-    budget: &mut usize,
-    depth: usize,
-) -> Option<(PathBuf, u32, u32)> {
-    if depth > 8 {
-        return None;
-    }
-    let mut entries: Vec<_> = fs::read_dir(dir).ok()?.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    let mut subdirs = Vec::new();
-    for entry in entries {
-        if *budget == 0 {
-            return None;
-        }
-        *budget -= 1;
-        let path = entry.path();
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            if !SKIP_DIRS.contains(&name.as_ref()) && !name.starts_with("result") {
-                subdirs.push(path);
-            }
-        } else if kind.is_file() && name.ends_with(".nix") {
-            if entry.metadata().is_ok_and(|m| m.len() > MAX_FILE_BYTES) {
-                continue;
-            }
-            let Ok(text) = fs::read_to_string(&path) else {
-                continue;
-            };
-            if let Some(at) = text.find(needle) {
-                let before = &text[..at];
-                let line = before.matches('\n').count() as u32 + 1;
-                let column = (at - before.rfind('\n').map_or(0, |i| i + 1)) as u32 + 1;
-                return Some((path, line, column));
-            }
-        }
-    }
-    subdirs
-        .into_iter()
-        .find_map(|d| find_in(&d, needle, budget, depth + 1))
+/// The .nix files under `root` (honouring .gitignore, skipping hidden and build-output
+/// directories), in a stable order, at most `limit`, none larger than MAX_FILE_BYTES.
+pub fn nix_files(root: &Path, limit: usize) -> Vec<PathBuf> {
+    ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            !SKIP_DIRS.contains(&name.as_ref()) && !name.starts_with("result")
+        })
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build()
+        .flatten()
+        .filter(|e| {
+            e.path().extension().is_some_and(|x| x == "nix")
+                && e.metadata()
+                    .is_ok_and(|m| m.is_file() && m.len() <= MAX_FILE_BYTES)
+        })
+        .take(limit)
+        .map(|e| e.into_path())
+        .collect()
+}
+
+/// The 1-based line and column of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() as u32 + 1;
+    let column = (before.len() - before.rfind('\n').map_or(0, |i| i + 1)) as u32 + 1;
+    (line, column)
 }
 
 fn read_line(path: &Path, line: u32) -> Option<String> {
@@ -150,7 +145,7 @@ mod tests {
         let ok = ws.map(store, 2, &[(2, "  x = y;".into())]);
         assert_eq!(ok, Some(dir.path().join("flake.nix")));
         assert_eq!(ws.map(store, 2, &[(2, "other".into())]), None);
-        let found = ws.find_text("y;").unwrap();
+        let found = ws.find_text(&["nope".into(), "y;".into()]).unwrap();
         assert_eq!((found.1, found.2), (2, 7));
     }
 }

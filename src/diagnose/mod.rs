@@ -226,7 +226,7 @@ fn build_finding(
     // A position in the user's tree beats the classifier's hint; the hint beats a
     // position inside nixpkgs or another input.
     let located = local.or_else(|| match &v.locate {
-        Some(Locate::Text(needles)) => needles.iter().find_map(|n| ctx.workspace.find_text(n)),
+        Some(Locate::Text(needles)) => ctx.workspace.find_text(needles),
         Some(Locate::Path(rel)) => ctx
             .workspace
             .roots

@@ -44,10 +44,8 @@ impl Site {
 
     /// The first capture group of `re` on the first line it matches, with that line.
     pub fn capture<'s>(&'s self, re: &Regex) -> Option<(&'s LogLine, String)> {
-        self.lines.iter().find_map(|l| {
-            let c = re.captures(&l.text)?;
-            Some((l, c.get(1).map_or("", |m| m.as_str()).to_owned()))
-        })
+        self.captures(re)
+            .map(|(l, c)| (l, c.get(1).map_or("", |m| m.as_str()).to_owned()))
     }
 
     /// All capture groups of `re` on the first line it matches, with that line.

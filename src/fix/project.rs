@@ -7,7 +7,6 @@ use rnix::SyntaxNode;
 use super::rewrite::NixFile;
 
 const MAX_FILES: usize = 5_000;
-const MAX_BYTES: u64 = 1 << 20;
 
 pub struct Project {
     pub root: PathBuf,
@@ -15,30 +14,17 @@ pub struct Project {
 }
 
 impl Project {
-    /// Reads the .nix files under `root` (honouring .gitignore); files that do not parse
+    /// Reads the .nix files under `root` (see `locate::nix_files`); files that do not parse
     /// are left out, since nothing can be edited safely in them.
     pub fn load(root: &Path) -> Project {
-        let mut files = Vec::new();
-        let walk = ignore::WalkBuilder::new(root).hidden(true).build();
-        for entry in walk.flatten().take(MAX_FILES * 4) {
-            let path = entry.path();
-            if files.len() == MAX_FILES
-                || path.extension().is_none_or(|e| e != "nix")
-                || entry
-                    .metadata()
-                    .is_ok_and(|m| m.len() > MAX_BYTES || !m.is_file())
-            {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(path) else {
-                continue;
-            };
-            let rel = path.strip_prefix(root).unwrap_or(path);
-            if let Some(file) = NixFile::parse(rel, text) {
-                files.push(file);
-            }
-        }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let files: Vec<NixFile> = crate::diagnose::locate::nix_files(root, MAX_FILES)
+            .into_iter()
+            .filter_map(|path| {
+                let text = std::fs::read_to_string(&path).ok()?;
+                let rel = path.strip_prefix(root).unwrap_or(&path);
+                NixFile::parse(rel, text)
+            })
+            .collect();
         Project {
             root: root.to_owned(),
             files,

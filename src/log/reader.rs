@@ -428,11 +428,7 @@ fn block_size(block: &Block) -> usize {
 
 /// At most MAX_TEXT bytes of `text`, cut at a character boundary.
 fn clip(text: &str) -> String {
-    let mut end = text.len().min(MAX_TEXT);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_owned()
+    text[..text.floor_char_boundary(MAX_TEXT)].to_owned()
 }
 
 fn count_newlines(bytes: &[u8]) -> u64 {
