@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use rnix::SyntaxNode;
+use rnix::{SyntaxKind, SyntaxNode};
 use serde_json::Value;
 
 use super::devshell::DevShells;
@@ -59,6 +59,51 @@ impl Flake {
     pub fn input(&self, name: &str) -> Option<&FlakeInput> {
         self.inputs.iter().find(|i| i.name == name)
     }
+
+    /// The directories (relative to the reviewed root) that the flake's `templates` output
+    /// offers: `templates.<name>.path = ./dir;`, also when built in a `let`.
+    pub fn template_dirs(&self) -> Vec<String> {
+        self.root
+            .descendants()
+            .filter(|n| n.kind() == SyntaxKind::NODE_PATH_REL)
+            .filter(|n| {
+                n.parent().is_some_and(|b| {
+                    b.kind() == SyntaxKind::NODE_ATTRPATH_VALUE
+                        && syntax::full_path(&b).last().is_some_and(|k| k == "path")
+                })
+            })
+            .filter(|n| {
+                n.ancestors()
+                    .filter(|a| a.kind() == SyntaxKind::NODE_ATTRPATH_VALUE)
+                    .any(|a| syntax::full_path(&a).first().is_some_and(|k| k == "templates"))
+            })
+            .filter_map(|n| join(&self.dir, &n.text().to_string()))
+            .collect()
+    }
+
+    /// Whether the flake has a top-level `description`.
+    pub fn has_description(&self) -> bool {
+        syntax::body_attrset(&self.root).is_some_and(|set| {
+            syntax::bindings(&set)
+                .iter()
+                .any(|b| b.path == ["description"])
+        })
+    }
+}
+
+/// `rel` (a `./`-relative Nix path) resolved against `dir`; `None` when it leaves the root.
+fn join(dir: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in rel.split('/') {
+        match part {
+            "." | "" => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// Where an input of a lock node points.
@@ -191,5 +236,15 @@ mod tests {
             ("tools/x", "tools/x/flake.lock".to_owned())
         );
         assert_eq!(f.inputs.len(), 1);
+    }
+
+    #[test]
+    fn finds_the_templates_a_flake_offers() {
+        // The shapes of home-manager's and devenv's flakes.
+        let text = "{ description = \"x\"; outputs = { self }: { templates = let t = { path = ./templates/a; description = \"A\"; }; in { a = t; b = { path = ../b; }; default = self.templates.a; }; packages.path = ./not-a-template; }; }";
+        let f = Flake::new("sub/flake.nix", text.into(), None);
+        assert_eq!(f.template_dirs(), ["sub/templates/a", "b"]);
+        assert!(f.has_description());
+        assert!(!Flake::new("flake.nix", "{ outputs = _: { }; }".into(), None).has_description());
     }
 }

@@ -162,6 +162,12 @@ impl Finding {
         self
     }
 
+    /// Overrides the rule's default severity for this finding.
+    pub fn severity(mut self, severity: Severity) -> Finding {
+        self.severity = severity;
+        self
+    }
+
     pub fn help(mut self, help: impl Into<String>) -> Finding {
         self.help = Some(help.into());
         self

@@ -2,7 +2,7 @@
 //! the ones they read, the flakes, and what git knows (tracked files, the commits under
 //! review).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::flake::Flake;
@@ -17,6 +17,8 @@ pub struct Repo {
     pub git: Option<GitState>,
     /// Index into `flakes` by flake directory.
     flake_dirs: HashMap<String, usize>,
+    /// Directories of flakes offered as templates.
+    templates: HashSet<String>,
 }
 
 pub struct GitState {
@@ -66,6 +68,7 @@ impl Repo {
             .enumerate()
             .map(|(i, f): (usize, &Flake)| (f.dir.clone(), i))
             .collect();
+        let templates = flakes.iter().flat_map(Flake::template_dirs).collect();
         Ok(Repo {
             root: root.to_owned(),
             files,
@@ -73,6 +76,7 @@ impl Repo {
             flakes,
             git,
             flake_dirs,
+            templates,
         })
     }
 
@@ -99,6 +103,14 @@ impl Repo {
         self.files
             .binary_search_by(|e| e.rel.as_str().cmp(rel))
             .is_ok()
+    }
+
+    /// Whether `flake` is a template for users to instantiate (it ships without a lock on
+    /// purpose): listed in some flake's `templates` output, or living under a `templates/`
+    /// directory and describing itself.
+    pub fn is_template(&self, flake: &Flake) -> bool {
+        self.templates.contains(&flake.dir)
+            || (flake.dir.split('/').any(|d| d == "templates") && flake.has_description())
     }
 
     /// The flake whose directory is the nearest ancestor of `rel` (or contains it).
@@ -149,5 +161,6 @@ mod tests {
         assert_eq!(repo.flake_for("tools/y/run.sh").unwrap().dir, "");
         assert!(repo.has_file("flake.nix") && !repo.has_file("flake.lock"));
         assert_eq!(parent("a/b/c.sh"), "a/b");
+        assert!(!repo.is_template(&repo.flakes[1]));
     }
 }

@@ -18,7 +18,9 @@ impl Rule for FlakeWithoutLock {
     }
     fn doc(&self) -> &'static str {
         "A flake.nix declares inputs but there is no flake.lock next to it (or it is ignored by \
-git), so every evaluation resolves the inputs anew, to whatever they point at that day.
+git), so every evaluation resolves the inputs anew, to whatever they point at that day. \
+Flake templates (listed in a flake's `templates` output, or under a `templates/` directory \
+with a `description`) are exempt: their lock is made when a user instantiates them.
 
 Why: immutable project state: the lock pins every input to an exact revision and hash, and it \
 is committed with the code it builds.
@@ -36,7 +38,7 @@ After:
         for flake in repo
             .flakes
             .iter()
-            .filter(|f| f.lock.is_none() && !f.inputs.is_empty())
+            .filter(|f| f.lock.is_none() && !f.inputs.is_empty() && !repo.is_template(f))
         {
             let at = flake.inputs[0]
                 .node
@@ -78,5 +80,27 @@ mod tests {
         )
         .is_empty());
         assert!(repo(&FlakeWithoutLock, &[("flake.nix", "{ outputs = _: { }; }")]).is_empty());
+    }
+
+    #[test]
+    fn templates_ship_without_a_lock() {
+        // home-manager's and nix-darwin's shape: the root flake lists the template.
+        let root = "{ inputs.nixpkgs.url = \"github:NixOS/nixpkgs\"; outputs = _: { templates.default = { path = ./examples/flake; description = \"x\"; }; }; }";
+        let template =
+            "{ inputs.nixpkgs.url = \"github:NixOS/nixpkgs\"; outputs = _: { }; }";
+        let files = [
+            ("flake.nix", root),
+            ("flake.lock", "{}"),
+            ("examples/flake/flake.nix", template),
+        ];
+        assert!(repo(&FlakeWithoutLock, &files).is_empty());
+        // Under templates/ and describing itself, listed or not.
+        let described = "{ description = \"A devenv flake\"; inputs.nixpkgs.url = \"github:NixOS/nixpkgs\"; outputs = _: { }; }";
+        assert!(repo(&FlakeWithoutLock, &[("templates/rust/flake.nix", described)]).is_empty());
+        // Without a description it is an ordinary flake that lost its lock.
+        assert_eq!(
+            repo(&FlakeWithoutLock, &[("templates/rust/flake.nix", template)]).len(),
+            1
+        );
     }
 }
