@@ -75,9 +75,13 @@ impl Flake {
             .filter(|n| {
                 n.ancestors()
                     .filter(|a| a.kind() == SyntaxKind::NODE_ATTRPATH_VALUE)
-                    .any(|a| syntax::full_path(&a).first().is_some_and(|k| k == "templates"))
+                    .any(|a| {
+                        syntax::full_path(&a)
+                            .first()
+                            .is_some_and(|k| k == "templates")
+                    })
             })
-            .filter_map(|n| join(&self.dir, &n.text().to_string()))
+            .filter_map(|n| super::repo::normalize(&self.dir, &n.text().to_string()))
             .collect()
     }
 
@@ -89,21 +93,6 @@ impl Flake {
                 .any(|b| b.path == ["description"])
         })
     }
-}
-
-/// `rel` (a `./`-relative Nix path) resolved against `dir`; `None` when it leaves the root.
-fn join(dir: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in rel.split('/') {
-        match part {
-            "." | "" => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// Where an input of a lock node points.

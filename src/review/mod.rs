@@ -124,6 +124,10 @@ pub struct Finding {
     /// Other files whose change can cause this finding (for `--diff`).
     #[serde(skip)]
     pub related: Vec<String>,
+    /// The argument whose default value the finding is in: a caller may override it, so
+    /// the rule's repository pass may judge it as a fallback.
+    #[serde(skip)]
+    pub default_of: Option<String>,
 }
 
 impl Finding {
@@ -140,6 +144,7 @@ impl Finding {
             command: None,
             fix: None,
             related: Vec::new(),
+            default_of: None,
         }
     }
 

@@ -19,6 +19,8 @@ pub struct Repo {
     flake_dirs: HashMap<String, usize>,
     /// Directories of flakes offered as templates.
     templates: HashSet<String>,
+    /// Indices into `files` by directory.
+    by_dir: HashMap<String, Vec<usize>>,
 }
 
 pub struct GitState {
@@ -69,6 +71,10 @@ impl Repo {
             .map(|(i, f): (usize, &Flake)| (f.dir.clone(), i))
             .collect();
         let templates = flakes.iter().flat_map(Flake::template_dirs).collect();
+        let mut by_dir: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in files.iter().enumerate() {
+            by_dir.entry(parent(&e.rel).to_owned()).or_default().push(i);
+        }
         Ok(Repo {
             root: root.to_owned(),
             files,
@@ -77,6 +83,7 @@ impl Repo {
             git,
             flake_dirs,
             templates,
+            by_dir,
         })
     }
 
@@ -113,6 +120,35 @@ impl Repo {
             || (flake.dir.split('/').any(|d| d == "templates") && flake.has_description())
     }
 
+    /// Whether a devenv project (`devenv.nix`, a Nix dev environment like a flake's dev
+    /// shell) is in `dir` or above it.
+    pub fn in_devenv(&self, dir: &str) -> bool {
+        ancestors(dir).any(|d| {
+            self.files_in(d)
+                .any(|e| e.rel.rsplit('/').next() == Some("devenv.nix"))
+        })
+    }
+
+    /// Whether a file of `kind` in the directory of `rel` or above it names `rel`'s file
+    /// name (a derivation that packages a script, a Dockerfile that copies it).
+    pub fn named_near(&self, rel: &str, kind: Kind) -> bool {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        ancestors(parent(rel)).any(|dir| {
+            self.files_in(dir)
+                .filter(|e| e.kind == kind && e.rel != rel)
+                .filter_map(|e| self.read(&e.rel))
+                .any(|t| t.contains(name))
+        })
+    }
+
+    fn files_in(&self, dir: &str) -> impl Iterator<Item = &Entry> {
+        self.by_dir
+            .get(dir)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.files[i])
+    }
+
     /// The flake whose directory is the nearest ancestor of `rel` (or contains it).
     pub fn flake_for(&self, rel: &str) -> Option<&Flake> {
         let mut dir = rel;
@@ -126,6 +162,32 @@ impl Repo {
             dir = parent(dir);
         }
     }
+}
+
+/// `dir` and every directory above it, up to the root (`""`).
+pub fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
+    let mut next = Some(dir);
+    std::iter::from_fn(move || {
+        let d = next?;
+        next = (!d.is_empty()).then(|| parent(d));
+        Some(d)
+    })
+}
+
+/// `path` (relative, may hold `.` and `..`) joined to `base`, normalised; `None` when it
+/// leaves the root.
+pub fn normalize(base: &str, path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// The directory part of a relative path (`""` at the root).
@@ -162,5 +224,6 @@ mod tests {
         assert!(repo.has_file("flake.nix") && !repo.has_file("flake.lock"));
         assert_eq!(parent("a/b/c.sh"), "a/b");
         assert!(!repo.is_template(&repo.flakes[1]));
+        assert!(!repo.in_devenv("tools/x"));
     }
 }

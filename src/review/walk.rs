@@ -33,6 +33,8 @@ pub enum Kind {
     Envrc,
     /// A build manifest: Cargo.toml, package.json, go.mod, pyproject.toml.
     Manifest,
+    /// A container image recipe: Dockerfile, Containerfile.
+    Container,
 }
 
 /// One file of the tree that some rule cares about.
@@ -340,6 +342,9 @@ fn classify(rel: &str, name: &str) -> Option<Option<Kind>> {
         | (_, Some("mk")) => Kind::Ci,
         (_, Some("yml" | "yaml")) if is_ci_dir(rel) => Kind::Ci,
         ("Cargo.toml" | "package.json" | "go.mod" | "pyproject.toml", _) => Kind::Manifest,
+        ("Dockerfile" | "Containerfile", _) | (_, Some("Dockerfile" | "dockerfile")) => {
+            Kind::Container
+        }
         (".envrc", _) => Kind::Envrc,
         (_, Some("md")) => Kind::Doc,
         (_, None) => return Some(None),
@@ -413,6 +418,10 @@ mod tests {
         assert_eq!(classify("tools/Makefile", "Makefile"), Some(Some(Kind::Ci)));
         assert_eq!(classify(".ci/run", "run"), Some(None));
         assert_eq!(classify("src/main.rs", "main.rs"), None);
+        assert_eq!(
+            classify("containers/app.Dockerfile", "app.Dockerfile"),
+            Some(Some(Kind::Container))
+        );
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The registry of review rules: one file per rule, one line here per rule. Codes are
 //! stable: a retired rule keeps its number.
 
-use super::Rule;
+use rnix::{SyntaxKind, SyntaxNode};
+
+use super::repo::Repo;
+use super::{Finding, Rule, Severity};
 
 mod nf001_script_without_nix_env;
 mod nf002_tool_not_in_devshell;
@@ -82,6 +85,55 @@ fn lock_command(flake: &super::flake::Flake) -> String {
     }
 }
 
+/// The name of the lambda argument whose default value contains `node`, if any.
+fn default_of(node: &SyntaxNode) -> Option<String> {
+    let entry = node
+        .ancestors()
+        .take_while(|a| a.kind() != SyntaxKind::NODE_LAMBDA)
+        .find(|a| a.kind() == SyntaxKind::NODE_PAT_ENTRY)?;
+    // The entry's first child is the argument's name, the rest its default.
+    let name = entry.children().next()?;
+    (name.kind() == SyntaxKind::NODE_IDENT && &name != node).then(|| name.text().to_string())
+}
+
+/// In a repository with a flake, folds `rule`'s findings in default arguments into one
+/// warning: pure flake evaluation cannot run them, so the flake passes those arguments,
+/// and the defaults are fallbacks for callers outside the flake (`nix-build`, `nix-shell`).
+fn fold_fallbacks(rule: &dyn Rule, repo: &Repo, out: &mut Vec<Finding>, what: &str, help: &str) {
+    if repo.flakes.is_empty() {
+        return;
+    }
+    let (mut fallbacks, rest): (Vec<Finding>, Vec<Finding>) = std::mem::take(out)
+        .into_iter()
+        .partition(|f| f.code == rule.code() && f.default_of.is_some());
+    *out = rest;
+    fallbacks.sort_by(|a, b| (&a.file, a.line()).cmp(&(&b.file, b.line())));
+    let Some(first) = fallbacks.first() else {
+        return;
+    };
+    let names: Vec<String> = fallbacks
+        .iter()
+        .map(|f| {
+            format!(
+                "`{}` in {}:{}",
+                f.default_of.as_deref().unwrap_or_default(),
+                f.file.as_deref().unwrap_or_default(),
+                f.line().unwrap_or(1)
+            )
+        })
+        .collect();
+    let mut folded = first.clone().severity(Severity::Warning);
+    folded.message = format!(
+        "{} default argument(s) {what} when a caller outside the flake does not pass them: {}",
+        fallbacks.len(),
+        names.join(", ")
+    );
+    folded.help = Some(format!("the flake passes these arguments; {help}"));
+    folded.default_of = None;
+    folded.related = fallbacks.iter().filter_map(|f| f.file.clone()).collect();
+    out.push(folded);
+}
+
 /// Whether a path segment names a Nix platform (`x86_64-linux`).
 fn is_system(s: &str) -> bool {
     let Some((arch, os)) = s.split_once('-') else {
@@ -159,6 +211,15 @@ pub(crate) mod testing {
         config: &Config,
     ) -> Vec<Finding> {
         let ctx = Context { config, now: NOW };
+        let mut repo = build_repo(files);
+        repo.git = git;
+        let mut out = Vec::new();
+        rule.check_repo(&repo, &ctx, &mut out);
+        out
+    }
+
+    /// A repository of in-memory files.
+    pub fn build_repo(files: &[(&str, &str)]) -> Repo {
         let mut entries: Vec<Entry> = files
             .iter()
             .filter_map(|(rel, text)| {
@@ -173,11 +234,7 @@ pub(crate) mod testing {
             .iter()
             .map(|(r, t)| (r.to_string(), t.to_string()))
             .collect();
-        let mut repo = Repo::build(Path::new("/nonexistent"), entries, texts, false, None).unwrap();
-        repo.git = git;
-        let mut out = Vec::new();
-        rule.check_repo(&repo, &ctx, &mut out);
-        out
+        Repo::build(Path::new("/nonexistent"), entries, texts, false, None).unwrap()
     }
 
     /// `text` with the finding's fix applied.

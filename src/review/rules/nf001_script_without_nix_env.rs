@@ -1,8 +1,6 @@
 //! NF001: a shell script that nothing runs inside a Nix environment.
 
-use std::collections::HashMap;
-
-use crate::review::repo::{parent, Repo};
+use crate::review::repo::{ancestors, parent, Repo};
 use crate::review::shell::Shebang;
 use crate::review::walk::{mentions_nix_environment, Kind};
 use crate::review::{Context, Finding, Rule};
@@ -18,7 +16,7 @@ impl Rule for ScriptWithoutNixEnv {
     }
     fn doc(&self) -> &'static str {
         "A shell script runs with whatever tools the caller's machine has: it has no nix-shell \
-shebang, no flake with a dev shell around it, no direnv `use flake`, it is not referenced from \
+shebang, no flake with a dev shell (or devenv project, `devenv.nix`) around it, no direnv `use flake`, it is not referenced from \
 Nix code, and no CI file, Makefile or document runs it through `nix develop --command`, \
 `nix-shell --run` or `nix run`.
 
@@ -64,8 +62,6 @@ or add a flake dev shell with its tools and run it with `nix develop --command`"
 struct Environment<'a> {
     /// Lines of CI files, documents and scripts that enter a Nix environment.
     nix_lines: Vec<(&'a str, &'a str)>,
-    /// Nix files by directory.
-    nix_files: HashMap<&'a str, Vec<&'a str>>,
 }
 
 impl<'a> Environment<'a> {
@@ -81,21 +77,14 @@ impl<'a> Environment<'a> {
                     .map(move |l| (rel, l))
             })
             .collect();
-        let mut nix_files: HashMap<&str, Vec<&str>> = HashMap::new();
-        for e in repo.files_of(Kind::Nix) {
-            nix_files.entry(parent(&e.rel)).or_default().push(&e.rel);
-        }
-        Environment {
-            nix_lines,
-            nix_files,
-        }
+        Environment { nix_lines }
     }
 
     fn covers(&self, repo: &Repo, rel: &str, text: &str) -> bool {
         if Shebang::parse(text).is_some_and(|s| s.is_nix_shell()) {
             return true;
         }
-        if repo.flake_for(rel).is_some_and(|f| f.devshells.present) {
+        if repo.flake_for(rel).is_some_and(|f| f.devshells.present) || repo.in_devenv(parent(rel)) {
             return true;
         }
         let name = rel.rsplit('/').next().unwrap_or(rel);
@@ -107,23 +96,18 @@ impl<'a> Environment<'a> {
         {
             return true;
         }
-        ancestors(parent(rel)).any(|dir| {
-            let envrc = if dir.is_empty() { ".envrc".to_owned() } else { format!("{dir}/.envrc") };
-            repo.text(&envrc).is_some_and(|t| t.contains("use flake") || t.contains("use nix"))
-                // A Nix file next to it or above it names it (a builder, a writeShellApplication source).
-                || self.nix_files.get(dir).into_iter().flatten().filter_map(|f| repo.read(f)).any(|t| t.contains(name))
-        })
+        // A Nix file next to it or above it names it (a builder, a writeShellApplication source).
+        repo.named_near(rel, Kind::Nix)
+            || ancestors(parent(rel)).any(|dir| {
+                let envrc = if dir.is_empty() {
+                    ".envrc".to_owned()
+                } else {
+                    format!("{dir}/.envrc")
+                };
+                repo.text(&envrc)
+                    .is_some_and(|t| t.contains("use flake") || t.contains("use nix"))
+            })
     }
-}
-
-/// `dir` and every directory above it, up to the root (`""`).
-fn ancestors(dir: &str) -> impl Iterator<Item = &str> {
-    let mut next = Some(dir);
-    std::iter::from_fn(move || {
-        let d = next?;
-        next = (!d.is_empty()).then(|| parent(d));
-        Some(d)
-    })
 }
 
 #[cfg(test)]
@@ -173,6 +157,18 @@ mod tests {
         assert!(repo(
             &ScriptWithoutNixEnv,
             &[("a/b.sh", SCRIPT), (".envrc", "use flake\n")]
+        )
+        .is_empty());
+        // devenv's examples: `devenv test` runs `.test.sh` inside the project's shell.
+        assert!(repo(
+            &ScriptWithoutNixEnv,
+            &[
+                ("examples/pg/.test.sh", SCRIPT),
+                (
+                    "examples/pg/devenv.nix",
+                    "{ services.postgres.enable = true; }"
+                )
+            ]
         )
         .is_empty());
     }

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::review::repo::{parent, Repo};
+use crate::review::repo::{normalize, parent, Repo};
 use crate::review::walk::Kind;
 use crate::review::{Context, Finding, Rule};
 
@@ -28,7 +28,8 @@ impl Rule for ComponentWithoutFlake {
     }
     fn doc(&self) -> &'static str {
         "A directory with its own build manifest (Cargo.toml, package.json, go.mod, \
-pyproject.toml, or a Makefile with targets) has no flake.nix of its own, is not a workspace \
+pyproject.toml, or a Makefile with targets) has no flake.nix of its own, is in no devenv \
+project (`devenv.nix` in it or above it), is not a workspace \
 member of a component above it, and no flake above it refers to it (`./tools/foo`, \
 `${self}/tools/foo`). A root-level `src = ./.` does not count: the component is then built by \
 accident, not as an output.
@@ -91,7 +92,7 @@ fn covered(repo: &Repo, dir: &str) -> bool {
     } else {
         format!("{dir}/flake.nix")
     };
-    if repo.has_file(&own) {
+    if repo.has_file(&own) || repo.in_devenv(dir) {
         return true;
     }
     if dir.is_empty() {
@@ -172,21 +173,6 @@ fn referenced_by_a_flake(repo: &Repo, dir: &str) -> bool {
         })
 }
 
-/// `path` (relative, may hold `.` and `..`) joined to `base`, normalised.
-fn normalize(base: &str, path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 /// `dir` relative to its ancestor `base`.
 fn relative_to<'a>(base: &str, dir: &'a str) -> &'a str {
     if base.is_empty() {
@@ -257,6 +243,22 @@ mod tests {
             &[("Makefile", "CC := gcc\n# all: comment\n")]
         )
         .is_empty());
+        // devenv's examples: a devenv project in the directory or above it.
+        let devenv = "{ pkgs, ... }: { languages.javascript.enable = true; }";
+        for manifest in [
+            "examples/js/package.json",
+            "tests/js/directory/package.json",
+        ] {
+            let dir = manifest.split('/').take(2).collect::<Vec<_>>().join("/");
+            let files = [
+                (manifest, "{}"),
+                (&format!("{dir}/devenv.nix") as &str, devenv),
+            ];
+            assert!(
+                repo(&ComponentWithoutFlake, &files).is_empty(),
+                "{manifest}"
+            );
+        }
     }
 
     #[test]

@@ -86,8 +86,7 @@ mod tests {
     fn templates_ship_without_a_lock() {
         // home-manager's and nix-darwin's shape: the root flake lists the template.
         let root = "{ inputs.nixpkgs.url = \"github:NixOS/nixpkgs\"; outputs = _: { templates.default = { path = ./examples/flake; description = \"x\"; }; }; }";
-        let template =
-            "{ inputs.nixpkgs.url = \"github:NixOS/nixpkgs\"; outputs = _: { }; }";
+        let template = "{ inputs.nixpkgs.url = \"github:NixOS/nixpkgs\"; outputs = _: { }; }";
         let files = [
             ("flake.nix", root),
             ("flake.lock", "{}"),
@@ -96,7 +95,11 @@ mod tests {
         assert!(repo(&FlakeWithoutLock, &files).is_empty());
         // Under templates/ and describing itself, listed or not.
         let described = "{ description = \"A devenv flake\"; inputs.nixpkgs.url = \"github:NixOS/nixpkgs\"; outputs = _: { }; }";
-        assert!(repo(&FlakeWithoutLock, &[("templates/rust/flake.nix", described)]).is_empty());
+        assert!(repo(
+            &FlakeWithoutLock,
+            &[("templates/rust/flake.nix", described)]
+        )
+        .is_empty());
         // Without a description it is an ordinary flake that lost its lock.
         assert_eq!(
             repo(&FlakeWithoutLock, &[("templates/rust/flake.nix", template)]).len(),

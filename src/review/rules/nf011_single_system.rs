@@ -80,7 +80,7 @@ After:
 
 /// Checks one flake.nix.
 fn check(rule: &SingleSystem, rel: &str, text: &str, root: &SyntaxNode, out: &mut Vec<Finding>) {
-if MULTI.iter().any(|w| text.contains(w)) {
+    if MULTI.iter().any(|w| text.contains(w)) {
         return;
     }
     let mut systems: Vec<String> = Vec::new();
@@ -175,7 +175,14 @@ mod tests {
     fn templates_are_exempt() {
         // home-manager's standalone template: one system, for the user to edit.
         let template = "{ description = \"Home Manager configuration\"; outputs = { nixpkgs, ... }: { packages.x86_64-linux.default = nixpkgs.legacyPackages.x86_64-linux.hello; }; }";
-        assert!(repo(&SingleSystem, &[("templates/standalone/flake.nix", template)]).is_empty());
-        assert_eq!(repo(&SingleSystem, &[("tools/flake.nix", template)]).len(), 1);
+        assert!(repo(
+            &SingleSystem,
+            &[("templates/standalone/flake.nix", template)]
+        )
+        .is_empty());
+        assert_eq!(
+            repo(&SingleSystem, &[("tools/flake.nix", template)]).len(),
+            1
+        );
     }
 }

@@ -2,7 +2,9 @@
 
 use rnix::SyntaxKind;
 
+use super::{default_of, fold_fallbacks};
 use crate::nix::syntax::range;
+use crate::review::repo::Repo;
 use crate::review::{Context, Finding, NixFile, Rule, Severity};
 
 pub struct SearchPath;
@@ -20,6 +22,11 @@ impl Rule for SearchPath {
     fn doc(&self) -> &'static str {
         "Nix code looks a path up in NIX_PATH (`import <nixpkgs> { }`, `<nixos/...>`, any \
 `<name>`): the result is whatever channel the evaluating machine happens to have.
+
+In a repository with a flake, a lookup in a default argument (`{ pkgs ? import <nixpkgs> { } }:`) \
+is a fallback: pure flake evaluation cannot look anything up, so the flake passes the \
+argument, and only callers outside the flake (`nix-build`, `nix-shell`) get NIX_PATH's \
+nixpkgs. Such fallbacks are reported once per repository, as a warning that names them.
 
 Why: immutable project state: the nixpkgs a project builds against is pinned in the \
 repository (a flake input, or a fetchTarball with a hash), never taken from the machine.
@@ -45,12 +52,21 @@ After (a flake passes pkgs in; or pin it):
             .filter(|n| n.kind() == SyntaxKind::NODE_PATH_SEARCH)
         {
             let path = node.text().to_string();
-            out.push(
-                Finding::new(self, format!("`{path}` is looked up in NIX_PATH"))
-                    .at(file.rel, file.text, range(&node))
-                    .help("take it as a flake input (or an argument), or pin it with fetchTarball and a sha256"),
-            );
+            let mut finding = Finding::new(self, format!("`{path}` is looked up in NIX_PATH"))
+                .at(file.rel, file.text, range(&node))
+                .help("take it as a flake input (or an argument), or pin it with fetchTarball and a sha256");
+            finding.default_of = default_of(&node);
+            out.push(finding);
         }
+    }
+    fn check_repo(&self, repo: &Repo, _ctx: &Context, out: &mut Vec<Finding>) {
+        fold_fallbacks(
+            self,
+            repo,
+            out,
+            "fall back to NIX_PATH",
+            "pin the fallback (fetchTarball with a sha256, or the flake's locked nixpkgs through flake-compat) so nix-build and nix-shell users get the same nixpkgs",
+        );
     }
 }
 
@@ -71,6 +87,57 @@ mod tests {
             (f[1].line(), f[1].span.as_ref().unwrap().column),
             (Some(2), 8)
         );
+    }
+
+    #[test]
+    fn default_arguments_in_a_flake_repository_are_one_fallback_warning() {
+        // home-manager's and nix-darwin's shapes: non-flake entry points next to a flake.
+        let files = [
+            ("flake.nix", "{ outputs = _: { }; }"),
+            (
+                "default.nix",
+                "{\n  pkgs ? import <nixpkgs> { },\n}:\npkgs.hello",
+            ),
+            (
+                "release.nix",
+                "{ nixpkgs ? <nixpkgs>, x ? 1 }: import nixpkgs { }",
+            ),
+            (
+                "legacy.nix",
+                "{ pkgs }: { p = if true then pkgs.path else <nixpkgs>; }",
+            ),
+        ];
+        let mut out: Vec<Finding> = files[1..]
+            .iter()
+            .flat_map(|(rel, text)| nix(&SearchPath, rel, text))
+            .collect();
+        assert_eq!(out.len(), 3);
+        let config = crate::review::Config::default();
+        let ctx = Context {
+            config: &config,
+            now: 0,
+        };
+        let repo = crate::review::rules::testing::build_repo(&files);
+        SearchPath.check_repo(&repo, &ctx, &mut out);
+        out.sort_by_key(|f| f.severity);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0].severity, Severity::Warning);
+        assert!(
+            out[0].message.contains("2 default argument(s)"),
+            "{}",
+            out[0].message
+        );
+        assert!(out[0].message.contains("`pkgs` in default.nix:2"));
+        assert!(out[0].message.contains("`nixpkgs` in release.nix:1"));
+        assert_eq!(
+            (out[1].severity, out[1].file.as_deref()),
+            (Severity::Error, Some("legacy.nix"))
+        );
+        // Without a flake, nothing passes the argument: each stays an error.
+        let mut alone = nix(&SearchPath, "default.nix", files[1].1);
+        let repo = crate::review::rules::testing::build_repo(&files[1..2]);
+        SearchPath.check_repo(&repo, &ctx, &mut alone);
+        assert_eq!(alone[0].severity, Severity::Error);
     }
 
     #[test]

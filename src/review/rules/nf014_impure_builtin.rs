@@ -2,7 +2,9 @@
 
 use rnix::SyntaxKind;
 
+use super::{default_of, fold_fallbacks};
 use crate::nix::syntax::{range, select_path};
+use crate::review::repo::Repo;
 use crate::review::{Context, Finding, NixFile, Rule};
 
 pub struct ImpureBuiltin;
@@ -24,6 +26,10 @@ impl Rule for ImpureBuiltin {
         "Nix code calls a builtin that reads the evaluating machine's state: \
 `builtins.getEnv`, `builtins.currentTime`, `builtins.currentSystem`. Flakes refuse them \
 without `--impure`; elsewhere they silently make the result depend on who evaluates it.
+
+In a repository with a flake, uses in default arguments (`{ system ? builtins.currentSystem }:`) \
+are fallbacks the flake overrides; they are reported once per repository, as a warning that \
+names them.
 
 Why: the same commit must evaluate to the same derivations everywhere.
 
@@ -57,12 +63,21 @@ After:
             else {
                 continue;
             };
-            out.push(
-                Finding::new(self, format!("`builtins.{name}` {what}"))
-                    .at(file.rel, file.text, range(&node))
-                    .help("pass the value in as an argument or read it from a tracked file"),
-            );
+            let mut finding = Finding::new(self, format!("`builtins.{name}` {what}"))
+                .at(file.rel, file.text, range(&node))
+                .help("pass the value in as an argument or read it from a tracked file");
+            finding.default_of = default_of(&node);
+            out.push(finding);
         }
+    }
+    fn check_repo(&self, repo: &Repo, _ctx: &Context, out: &mut Vec<Finding>) {
+        fold_fallbacks(
+            self,
+            repo,
+            out,
+            "read the evaluating machine",
+            "callers outside the flake should pass them too (e.g. `system`) rather than rely on the machine",
+        );
     }
 }
 
@@ -75,6 +90,34 @@ mod tests {
     fn fires_on_impure_builtins() {
         let f = nix(&ImpureBuiltin, "a.nix", "{ system ? builtins.currentSystem }: { v = builtins.getEnv \"V\"; t = builtins.currentTime; }");
         assert_eq!(f.len(), 3);
+    }
+
+    #[test]
+    fn default_arguments_next_to_a_flake_are_one_fallback() {
+        // nix-darwin's default.nix and release.nix.
+        let files = [
+            ("flake.nix", "{ outputs = _: { }; }"),
+            ("default.nix", "{ system ? builtins.currentSystem }: { }"),
+            ("release.nix", "{ system ? builtins.currentSystem }: { }"),
+        ];
+        let mut out: Vec<Finding> = files[1..]
+            .iter()
+            .flat_map(|(rel, text)| nix(&ImpureBuiltin, rel, text))
+            .collect();
+        let config = crate::review::Config::default();
+        let ctx = Context {
+            config: &config,
+            now: 0,
+        };
+        ImpureBuiltin.check_repo(
+            &crate::review::rules::testing::build_repo(&files),
+            &ctx,
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert!(out[0]
+            .message
+            .starts_with("2 default argument(s) read the evaluating machine"));
     }
 
     #[test]

@@ -55,7 +55,9 @@ After:
                 Some(Side::Right) => continue,
                 Some(Side::Left) if path == "/." || path == "/" => Finding::new(
                     self,
-                    format!("`{path} + ...` makes a path from a string known only at evaluation time"),
+                    format!(
+                        "`{path} + ...` makes a path from a string known only at evaluation time"
+                    ),
                 )
                 .severity(Severity::Info)
                 .help(
@@ -80,7 +82,9 @@ enum Side {
 
 /// Which operand of a `+` the node is, if it is one.
 fn addend(node: &SyntaxNode) -> Option<Side> {
-    let parent = node.parent().filter(|p| p.kind() == SyntaxKind::NODE_BIN_OP)?;
+    let parent = node
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::NODE_BIN_OP)?;
     parent
         .children_with_tokens()
         .any(|t| t.kind() == SyntaxKind::TOKEN_ADD)

@@ -38,7 +38,7 @@ After (pass what it needed through the flake instead):
             let start = offset;
             offset += line.len();
             let code = line.split(" #").next().unwrap_or(line);
-            if line.trim_start().starts_with('#') || !code.contains("nix") {
+            if line.trim_start().starts_with('#') || !code.contains("nix") || asks_system(code) {
                 continue;
             }
             let Some(at) = code.find(FLAG).filter(|&i| {
@@ -56,6 +56,25 @@ After (pass what it needed through the flake instead):
             );
         }
     }
+}
+
+/// `nix eval --impure --expr builtins.currentSystem`: the way to ask Nix which system the
+/// machine is; it evaluates nothing of the project.
+fn asks_system(code: &str) -> bool {
+    const EXPR: &str = "builtins.currentSystem";
+    code.split_once("--expr").is_some_and(|(_, rest)| {
+        let rest = rest.trim_start();
+        match rest.chars().next() {
+            Some(q @ ('\'' | '"')) => rest[1..]
+                .strip_prefix(EXPR)
+                .is_some_and(|r| r.starts_with(q)),
+            _ => rest.strip_prefix(EXPR).is_some_and(|r| {
+                r.chars()
+                    .next()
+                    .is_none_or(|c| c.is_whitespace() || c == ')')
+            }),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -95,5 +114,10 @@ mod tests {
         .is_empty());
         assert!(text(&ImpureFlag, "build.sh", "nix build --impure-env\n").is_empty());
         assert!(text(&ImpureFlag, "README.md", "nix build --impure\n").is_empty());
+        // home-manager's and devenv's idiom for the machine's system.
+        let ask = "#!/usr/bin/env bash\nsystem=$(nix eval --impure --raw --expr builtins.currentSystem)\ns=$(nix eval --expr 'builtins.currentSystem' --raw --impure)\n";
+        assert!(text(&ImpureFlag, "a.sh", ask).is_empty());
+        let more = "#!/usr/bin/env bash\nnix eval --impure --expr 'builtins.currentSystem + (import ./x.nix)'\n";
+        assert_eq!(text(&ImpureFlag, "a.sh", more).len(), 1);
     }
 }
