@@ -59,7 +59,7 @@ fn exit_code(report: &Report, fail_on: FailOn) -> i32 {
         FailOn::Info => Severity::Info,
         FailOn::Never => return 0,
     };
-    i32::from(report.findings.iter().any(|f| f.severity >= threshold))
+    i32::from(report.worst().is_some_and(|s| s >= threshold))
 }
 
 fn list_rules() -> String {

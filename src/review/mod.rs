@@ -242,8 +242,8 @@ pub trait Rule: Sync {
     /// Markdown: the first paragraph says what it checks (the one-line summary), then
     /// "Why:" the policy wants it, then an example before and after.
     fn doc(&self) -> &'static str;
-    /// For Nix-file rules: literal words without which the rule cannot fire. A Nix file is
-    /// parsed only when some rule's word occurs in it (flake.nix files always are).
+    /// For Nix-file rules: literal words without which the rule cannot fire. The rule runs
+    /// on a Nix file only when one of its words occurs in it (on flake.nix files always).
     fn triggers(&self) -> &'static [&'static str] {
         &[]
     }
@@ -318,6 +318,9 @@ pub struct Stats {
 pub struct Report {
     pub findings: Vec<Finding>,
     pub notes: Vec<Note>,
+    /// Files the review needed but could not read (special, unreadable, huge, binary):
+    /// the review of the tree is incomplete, so `--fail-on` counts them as warnings.
+    pub skipped: Vec<Note>,
     pub stats: Stats,
     /// The commits checked for change-request ids, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -330,6 +333,16 @@ impl Report {
             .iter()
             .filter(|f| f.severity == severity)
             .count()
+    }
+
+    /// The most severe thing the review found: a skipped file counts as a warning.
+    pub fn worst(&self) -> Option<Severity> {
+        let skipped = (!self.skipped.is_empty()).then_some(Severity::Warning);
+        self.findings
+            .iter()
+            .map(|f| f.severity)
+            .chain(skipped)
+            .max()
     }
 }
 
@@ -423,11 +436,13 @@ pub fn review(opts: &Options) -> Result<Report, ReviewError> {
             f.severity = s;
         }
     }
+    let mut skipped = walked.skipped;
     if let Some(changed) = &changed {
         findings.retain(|f| match &f.file {
             None => true,
             Some(file) => changed.contains(file) || f.related.iter().any(|r| changed.contains(r)),
         });
+        skipped.retain(|n| n.file.as_ref().is_none_or(|f| changed.contains(f)));
     }
     findings.sort_by(|a, b| (&a.file, a.line(), a.code).cmp(&(&b.file, b.line(), b.code)));
     findings.dedup_by(|a, b| {
@@ -436,6 +451,7 @@ pub fn review(opts: &Options) -> Result<Report, ReviewError> {
     Ok(Report {
         findings,
         notes,
+        skipped,
         stats: walked.stats,
         commit_range: if git.is_some() { commit_range } else { None },
     })

@@ -1,6 +1,8 @@
 //! The parallel walk: lists the tree with gitignore rules (the `ignore` crate), classifies
-//! files, and runs the per-file rules on each thread. A Nix file is parsed only when a
-//! rule's trigger word occurs in it; binary and huge files are skipped with a note.
+//! files, and runs the per-file rules on each thread. Every Nix file is parsed once, on the
+//! walker's thread; a rule runs on it only when one of its trigger words occurs in it. Only
+//! regular files are read; files the review needs but cannot read (special, unreadable,
+//! huge, binary) are listed as skipped.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -53,6 +55,8 @@ pub struct Walked {
     pub findings: Vec<Finding>,
     pub suppressions: Suppressions,
     pub notes: Vec<Note>,
+    /// Files the review needed but could not read, and why.
+    pub skipped: Vec<Note>,
     pub stats: Stats,
 }
 
@@ -63,6 +67,7 @@ impl Walked {
         self.findings.extend(other.findings);
         self.suppressions.extend(other.suppressions);
         self.notes.extend(other.notes);
+        self.skipped.extend(other.skipped);
         self.stats.files += other.stats.files;
         self.stats.nix_files += other.stats.nix_files;
         self.stats.parsed += other.stats.parsed;
@@ -105,7 +110,7 @@ impl Prefilter {
         Prefilter { ac, wakes, always }
     }
 
-    /// The rules woken by `text` (0 when none: the file need not be parsed).
+    /// The rules woken by `text`.
     fn woken(&self, text: &str) -> u64 {
         let mut set = 0;
         for m in self.ac.find_overlapping_iter(text) {
@@ -146,6 +151,7 @@ pub fn walk(root: &Path, config: &Config, active: &[&'static dyn Rule], ctx: &Co
     let mut walked = shared.into_inner().expect("no walker thread panicked");
     walked.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     walked.notes.sort_by(|a, b| a.file.cmp(&b.file));
+    walked.skipped.sort_by(|a, b| a.file.cmp(&b.file));
     walked
 }
 
@@ -178,10 +184,9 @@ impl Local<'_> {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                self.acc.notes.push(Note {
-                    file: None,
-                    message: format!("skipped: {e}"),
-                });
+                let (path, message) = walk_error(&e);
+                let file = path.map(|p| super::relative(self.work.root, p));
+                self.acc.skipped.push(Note { file, message });
                 return WalkState::Continue;
             }
         };
@@ -208,12 +213,17 @@ impl Local<'_> {
         let Some(kind) = classify(&rel, &name) else {
             return WalkState::Continue;
         };
+        // Opening a FIFO blocks until someone writes to it.
+        if !ft.is_file() {
+            self.skip(&rel, "not a regular file (a FIFO, socket or device)");
+            return WalkState::Continue;
+        }
         self.file(entry.path(), rel, kind);
         WalkState::Continue
     }
 
     fn file(&mut self, path: &Path, rel: String, kind: Option<Kind>) {
-        let Some(text) = self.read(path, &rel) else {
+        let Some(text) = self.read(path, &rel, kind.is_some()) else {
             return;
         };
         let Some(kind) = kind.or_else(|| by_shebang(&rel, &text)) else {
@@ -224,26 +234,23 @@ impl Local<'_> {
         match kind {
             Kind::Nix => {
                 self.acc.stats.nix_files += 1;
-                let woken = if is_flake {
+                self.acc.stats.parsed += 1;
+                let run = if is_flake {
                     u64::MAX
                 } else {
-                    work.prefilter.woken(&text)
+                    work.prefilter.woken(&text) | work.prefilter.always
                 };
-                if woken != 0 {
-                    self.acc.stats.parsed += 1;
-                    let parse = crate::nix::syntax::parse(&text);
-                    let root = parse.syntax();
-                    let file = NixFile {
-                        rel: &rel,
-                        text: &text,
-                        root: &root,
-                        errors: parse.errors(),
-                    };
-                    let run = woken | work.prefilter.always;
-                    for (i, r) in work.active.iter().enumerate() {
-                        if run & (1 << i) != 0 {
-                            r.check_nix(&file, work.ctx, &mut self.acc.findings);
-                        }
+                let parse = crate::nix::syntax::parse(&text);
+                let root = parse.syntax();
+                let file = NixFile {
+                    rel: &rel,
+                    text: &text,
+                    root: &root,
+                    errors: parse.errors(),
+                };
+                for (i, r) in work.active.iter().enumerate() {
+                    if run & (1 << i) != 0 {
+                        r.check_nix(&file, work.ctx, &mut self.acc.findings);
                     }
                 }
             }
@@ -280,14 +287,17 @@ impl Local<'_> {
         }
     }
 
-    /// The file's text, or `None` with a note when it is huge, binary or not UTF-8.
-    fn read(&mut self, path: &Path, rel: &str) -> Option<String> {
-        let note = |acc: &mut Walked, why: &str| {
-            acc.notes.push(Note {
-                file: Some(rel.to_owned()),
-                message: format!("skipped: {why}"),
-            });
-        };
+    fn skip(&mut self, rel: &str, why: &str) {
+        self.acc.skipped.push(Note {
+            file: Some(rel.to_owned()),
+            message: why.to_owned(),
+        });
+    }
+
+    /// The file's text, or `None` when it cannot be read as text: listed as skipped when
+    /// the file is one the review needs (`known`); an extensionless file that is huge,
+    /// binary or not UTF-8 is simply not a script.
+    fn read(&mut self, path: &Path, rel: &str, known: bool) -> Option<String> {
         // One open and one fstat per file: the walk is dominated by system calls.
         let read = std::fs::File::open(path).and_then(|mut f| {
             let len = f.metadata()?.len();
@@ -301,28 +311,40 @@ impl Local<'_> {
         let bytes = match read {
             Ok(Some(b)) => b,
             Ok(None) => {
-                note(
-                    &mut self.acc,
-                    &format!("larger than {} MiB", MAX_FILE_BYTES >> 20),
-                );
+                if known {
+                    self.skip(rel, &format!("larger than {} MiB", MAX_FILE_BYTES >> 20));
+                }
                 return None;
             }
             Err(e) => {
-                note(&mut self.acc, &e.to_string());
+                self.skip(rel, &format!("cannot read: {e}"));
                 return None;
             }
         };
         if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
-            note(&mut self.acc, "binary file");
+            if known {
+                self.skip(rel, "binary file");
+            }
             return None;
         }
         match String::from_utf8(bytes) {
             Ok(t) => Some(t),
             Err(_) => {
-                note(&mut self.acc, "not valid UTF-8");
+                if known {
+                    self.skip(rel, "not valid UTF-8");
+                }
                 None
             }
         }
+    }
+}
+
+/// The path a walk error is about, if it names one, and what went wrong.
+fn walk_error(e: &ignore::Error) -> (Option<&Path>, String) {
+    match e {
+        ignore::Error::WithPath { path, err } => (Some(path), format!("cannot read: {err}")),
+        ignore::Error::WithDepth { err, .. } => walk_error(err),
+        e => (None, format!("cannot read: {e}")),
     }
 }
 

@@ -128,6 +128,15 @@ fn sarif_validates_against_the_2_1_0_schema() {
     // regexes but an error for Rust's regex engine: escape it (same meaning) to compile.
     assert_eq!(escape_stray_brackets(&mut schema), 2);
     let validator = jsonschema::draft4::new(&schema).expect("the SARIF schema compiles");
+    // Skipped files are tool notifications with a location.
+    let hostile = hostile_tree();
+    let out = nfai()
+        .args(["review", "--format", "sarif"])
+        .arg(hostile.path())
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(validator.is_valid(&sarif), "{sarif:#}");
     let out = nfai()
         .args(["review", "--format", "sarif"])
         .arg(fixtures().join("review/violations"))
@@ -325,9 +334,10 @@ fn outside_git_the_file_rules_run_and_the_rest_is_noted() {
         notes.contains("not a git repository: could not run NF017, NF018"),
         "{notes}"
     );
+    let skipped = report["skipped"].to_string();
     assert!(
-        notes.contains("blob.nix") && notes.contains("binary file"),
-        "{notes}"
+        skipped.contains("blob.nix") && skipped.contains("binary file"),
+        "{skipped}"
     );
     let fail_on = nfai()
         .arg("review")
@@ -370,4 +380,208 @@ fn rules_are_listed_and_explained() {
     let all = nfai().args(["explain", "--list"]).output().unwrap();
     let all = String::from_utf8(all.stdout).unwrap();
     assert!(all.contains("hash_mismatch") && all.contains("NF020"));
+}
+
+/// A tree with a FIFO named like a Nix file and a script, a Nix file too large to read,
+/// and a syntax error in a file without any rule's trigger word.
+fn hostile_tree() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    for fifo in ["pipe.nix", "pipe.sh"] {
+        let ok = Command::new("mkfifo")
+            .arg(tmp.path().join(fifo))
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+    let big = format!("{{ a = \"{}\"; }}\n", "x".repeat(5 << 20));
+    std::fs::write(tmp.path().join("big.nix"), big).unwrap();
+    std::fs::write(tmp.path().join("typo.nix"), "{ a = 1 }\n").unwrap();
+    tmp
+}
+
+#[test]
+fn special_huge_and_broken_files_are_reported_not_hung_on() {
+    let tmp = hostile_tree();
+    let out = nfai()
+        .arg("review")
+        .arg(tmp.path())
+        .args(["--format", "json"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Every .nix file is parsed, trigger words or not.
+    assert_eq!(codes(&report), BTreeSet::from(["NF019".to_owned()]));
+    let skipped: Vec<(String, String)> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["file"].as_str().unwrap().to_owned(),
+                n["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("big.nix".to_owned(), "larger than 4 MiB".to_owned()),
+            (
+                "pipe.nix".to_owned(),
+                "not a regular file (a FIFO, socket or device)".to_owned()
+            ),
+            (
+                "pipe.sh".to_owned(),
+                "not a regular file (a FIFO, socket or device)".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(report["summary"]["skipped"], 3);
+}
+
+#[test]
+fn skipped_files_are_listed_in_every_format_and_fail_the_review() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("big.nix"),
+        format!("\"{}\"\n", "x".repeat(5 << 20)),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = nfai()
+            .arg("review")
+            .arg(tmp.path())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    };
+    let (code, human) = run(&["--color", "never"]);
+    assert_eq!(code, 1, "a review that could not read a file is not clean");
+    assert!(
+        human.contains("warning: not reviewed: big.nix: larger than 4 MiB"),
+        "{human}"
+    );
+    assert!(
+        human.contains("nfai review: 1 file(s) not reviewed"),
+        "{human}"
+    );
+    assert_eq!(run(&["--fail-on", "error"]).0, 0);
+    let (_, gh) = run(&["--format", "github"]);
+    assert!(
+        gh.contains("::warning file=big.nix::not reviewed: larger than 4 MiB"),
+        "{gh}"
+    );
+    let (_, md) = run(&["--format", "markdown"]);
+    assert!(
+        md.contains("**Not reviewed**") && md.contains("- `big.nix`: larger than 4 MiB"),
+        "{md}"
+    );
+    assert!(!md.contains("complies"), "{md}");
+    let (_, sarif) = run(&["--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    let note = notes.iter().find(|n| n["level"] == "warning").unwrap();
+    assert_eq!(
+        note["message"]["text"],
+        "not reviewed: big.nix: larger than 4 MiB"
+    );
+    assert_eq!(
+        note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "big.nix"
+    );
+    let (_, gitlab) = run(&["--format", "gitlab"]);
+    let gitlab: serde_json::Value = serde_json::from_str(&gitlab).unwrap();
+    assert_eq!(gitlab[0]["check_name"], "not-reviewed");
+    assert_eq!(gitlab[0]["location"]["path"], "big.nix");
+}
+
+#[test]
+fn markdown_code_spans_show_angle_brackets() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("a.nix"), "import <nixpkgs> { }\n").unwrap();
+    let out = nfai()
+        .args(["review", "--format", "markdown"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("| `<nixpkgs>` is looked up in NIX_PATH |"),
+        "{md}"
+    );
+    assert!(!md.contains("&lt;nixpkgs&gt;"), "{md}");
+}
+
+#[test]
+fn gitlab_code_quality_report_has_gitlabs_shape() {
+    let out = nfai()
+        .args(["review", "--format", "gitlab"])
+        .arg(fixtures().join("review/violations"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let issues: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let issues = issues.as_array().expect("a JSON array of issues");
+    assert_eq!(issues.len(), 17);
+    let mut fingerprints = BTreeSet::new();
+    for i in issues {
+        // The fields GitLab requires, with the types and values it accepts.
+        assert!(
+            i["description"].as_str().is_some_and(|d| !d.is_empty()),
+            "{i}"
+        );
+        assert!(
+            i["check_name"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("NF")),
+            "{i}"
+        );
+        assert!(
+            ["info", "minor", "major", "critical", "blocker"]
+                .contains(&i["severity"].as_str().unwrap()),
+            "{i}"
+        );
+        assert!(
+            i["location"]["path"]
+                .as_str()
+                .is_some_and(|p| !p.starts_with('/')),
+            "{i}"
+        );
+        assert!(
+            i["location"]["lines"]["begin"]
+                .as_u64()
+                .is_some_and(|l| l >= 1),
+            "{i}"
+        );
+        assert!(
+            fingerprints.insert(i["fingerprint"].as_str().unwrap().to_owned()),
+            "{i}"
+        );
+    }
+    let syntax = issues.iter().find(|i| i["check_name"] == "NF019").unwrap();
+    assert_eq!(
+        (
+            &syntax["severity"],
+            &syntax["location"]["path"],
+            &syntax["location"]["lines"]["begin"]
+        ),
+        (
+            &serde_json::json!("major"),
+            &serde_json::json!("pkgs/broken.nix"),
+            &serde_json::json!(4)
+        )
+    );
 }

@@ -35,15 +35,22 @@ pub fn report(r: &Report) -> String {
         }
         let _ = writeln!(out, "::{level} {}::{}", props.join(","), data(&message));
     }
+    for n in &r.skipped {
+        note(&mut out, "warning", "not reviewed: ", n);
+    }
     for n in &r.notes {
-        let file = n
-            .file
-            .as_deref()
-            .map(|f| format!(" file={}", property(f)))
-            .unwrap_or_default();
-        let _ = writeln!(out, "::notice{file}::{}", data(&n.message));
+        note(&mut out, "notice", "", n);
     }
     out
+}
+
+fn note(out: &mut String, level: &str, prefix: &str, n: &crate::review::Note) {
+    let file = n
+        .file
+        .as_deref()
+        .map(|f| format!(" file={}", property(f)))
+        .unwrap_or_default();
+    let _ = writeln!(out, "::{level}{file}::{prefix}{}", data(&n.message));
 }
 
 /// Escapes a workflow command's message.

@@ -18,6 +18,14 @@ pub fn report(r: &Report, style: Style) -> String {
             .unwrap_or_default();
         let _ = writeln!(out, "{}: {file}{}", style.note("note"), n.message);
     }
+    for n in &r.skipped {
+        let _ = writeln!(
+            out,
+            "{}: not reviewed: {}",
+            style.warning("warning"),
+            super::skipped(n)
+        );
+    }
     let fixable = r.findings.iter().filter(|f| f.fix.is_some()).count();
     let fixable = if fixable > 0 {
         format!(" ({fixable} fixable with `nfai review --fix`)")

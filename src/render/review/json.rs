@@ -8,6 +8,7 @@ pub fn report(r: &Report) -> String {
         "errors": r.count(crate::review::Severity::Error),
         "warnings": r.count(crate::review::Severity::Warning),
         "infos": r.count(crate::review::Severity::Info),
+        "skipped": r.skipped.len(),
     });
     let mut out = serde_json::to_string_pretty(&value).expect("values serialize");
     out.push('\n');

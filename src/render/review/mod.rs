@@ -1,7 +1,9 @@
 //! Renders a review report: rustc-style for people, JSON, SARIF 2.1.0 for code scanning,
-//! GitHub workflow annotations, and Markdown for a pull-request comment.
+//! GitHub workflow annotations, GitLab's code-quality report, and Markdown for a
+//! pull-request comment.
 
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod markdown;
@@ -17,6 +19,8 @@ pub enum ReviewFormat {
     Json,
     Sarif,
     Github,
+    /// GitLab's code-quality report (JSON).
+    Gitlab,
     Markdown,
 }
 
@@ -26,13 +30,14 @@ pub fn render(report: &Report, format: ReviewFormat, style: Style) -> String {
         ReviewFormat::Json => json::report(report),
         ReviewFormat::Sarif => sarif::report(report),
         ReviewFormat::Github => github::report(report),
+        ReviewFormat::Gitlab => gitlab::report(report),
         ReviewFormat::Markdown => markdown::report(report),
     }
 }
 
 /// "2 errors, 1 warning" (only the non-zero counts); "no findings" when there are none.
 pub fn counts(report: &Report) -> String {
-    let parts: Vec<String> = [
+    let mut parts: Vec<String> = [
         (Severity::Error, "error"),
         (Severity::Warning, "warning"),
         (Severity::Info, "info"),
@@ -48,10 +53,21 @@ pub fn counts(report: &Report) -> String {
         (n > 0).then(|| format!("{n} {word}{plural}"))
     })
     .collect();
+    if !report.skipped.is_empty() {
+        parts.push(format!("{} file(s) not reviewed", report.skipped.len()));
+    }
     if parts.is_empty() {
         "no findings".to_owned()
     } else {
         parts.join(", ")
+    }
+}
+
+/// A skipped file as one line: `path: why`.
+pub fn skipped(n: &crate::review::Note) -> String {
+    match &n.file {
+        Some(f) => format!("{f}: {}", n.message),
+        None => n.message.clone(),
     }
 }
 

@@ -21,7 +21,13 @@ pub fn report(r: &Report) -> String {
         })
         .collect();
     let results: Vec<Value> = r.findings.iter().map(result).collect();
-    let notifications: Vec<Value> = r.notes.iter().map(|n| json!({ "level": "note", "message": { "text": match &n.file { Some(f) => format!("{f}: {}", n.message), None => n.message.clone() } } })).collect();
+    let notifications: Vec<Value> = r
+        .notes
+        .iter()
+        .map(|n| ("note", n))
+        .chain(r.skipped.iter().map(|n| ("warning", n)))
+        .map(|(level, n)| notification(level, n))
+        .collect();
     let log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -39,6 +45,18 @@ pub fn report(r: &Report) -> String {
     let mut out = serde_json::to_string_pretty(&log).expect("values serialize");
     out.push('\n');
     out
+}
+
+/// A tool notification; a skipped file's says so and points at the file.
+fn notification(level: &str, n: &crate::review::Note) -> Value {
+    let mut v = json!({ "level": level, "message": { "text": super::skipped(n) } });
+    if level == "warning" {
+        v["message"]["text"] = json!(format!("not reviewed: {}", super::skipped(n)));
+        if let Some(f) = &n.file {
+            v["locations"] = json!([{ "physicalLocation": { "artifactLocation": { "uri": f } } }]);
+        }
+    }
+    v
 }
 
 fn level(s: Severity) -> &'static str {

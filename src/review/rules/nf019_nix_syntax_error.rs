@@ -17,9 +17,8 @@ impl Rule for NixSyntaxError {
         Severity::Error
     }
     fn doc(&self) -> &'static str {
-        "A Nix file does not parse; the finding points where the parser gave up. (Files are \
-parsed when some rule needs them: every flake.nix, and files containing a rule's trigger \
-words.) The rules that needed the file could not check it.
+        "A Nix file does not parse; the finding points where the parser gave up. Every .nix file \
+of the review is parsed. The rules that needed the file could not check it fully.
 
 Why: a file that does not parse cannot be evaluated, reviewed or fixed.
 
