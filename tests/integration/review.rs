@@ -94,6 +94,33 @@ fn clean_fixture_has_only_near_misses() {
 }
 
 #[test]
+fn shapes_from_real_repositories_are_not_misreported() {
+    // Flake templates, paths built from store paths, default-argument fallbacks next to a
+    // flake, devenv projects, packaged and containerised scripts, `nix eval --impure
+    // --expr builtins.currentSystem`: each was once reported wrongly on a real repository.
+    let (code, report) = review_json(&fixtures().join("review/precision"), &[]);
+    let found: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+                f["file"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("NF014", "warning", "default.nix"),
+        ("NF012", "warning", "default.nix"),
+        ("NF015", "info", "tests/modules/nixos-lib.nix"),
+    ]
+    .map(|(c, s, f)| (c.to_owned(), s.to_owned(), f.to_owned()));
+    assert_eq!((code, found), (1, expected.to_vec()), "{report:#}");
+}
+
+#[test]
 fn the_projects_own_repository_reviews_clean() {
     let out = nfai().arg("review").arg(repo()).output().unwrap();
     assert!(
