@@ -191,6 +191,12 @@ impl Finding {
         self
     }
 
+    /// Marks the finding as being in the default value of argument `arg`, if any.
+    pub fn default_of(mut self, arg: Option<String>) -> Finding {
+        self.default_of = arg;
+        self
+    }
+
     pub fn related(mut self, file: impl Into<String>) -> Finding {
         self.related.push(file.into());
         self

@@ -86,7 +86,7 @@ fn lock_command(flake: &super::flake::Flake) -> String {
 }
 
 /// The name of the lambda argument whose default value contains `node`, if any.
-fn default_of(node: &SyntaxNode) -> Option<String> {
+fn defaulted_argument(node: &SyntaxNode) -> Option<String> {
     let entry = node
         .ancestors()
         .take_while(|a| a.kind() != SyntaxKind::NODE_LAMBDA)
@@ -122,14 +122,13 @@ fn fold_fallbacks(rule: &dyn Rule, repo: &Repo, out: &mut Vec<Finding>, what: &s
             )
         })
         .collect();
-    let mut folded = first.clone().severity(Severity::Warning);
+    let mut folded = first.clone().severity(Severity::Warning).default_of(None);
     folded.message = format!(
         "{} default argument(s) {what} when a caller outside the flake does not pass them: {}",
         fallbacks.len(),
         names.join(", ")
     );
     folded.help = Some(format!("the flake passes these arguments; {help}"));
-    folded.default_of = None;
     folded.related = fallbacks.iter().filter_map(|f| f.file.clone()).collect();
     out.push(folded);
 }

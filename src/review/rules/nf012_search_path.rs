@@ -2,7 +2,7 @@
 
 use rnix::SyntaxKind;
 
-use super::{default_of, fold_fallbacks};
+use super::{defaulted_argument, fold_fallbacks};
 use crate::nix::syntax::range;
 use crate::review::repo::Repo;
 use crate::review::{Context, Finding, NixFile, Rule, Severity};
@@ -52,11 +52,12 @@ After (a flake passes pkgs in; or pin it):
             .filter(|n| n.kind() == SyntaxKind::NODE_PATH_SEARCH)
         {
             let path = node.text().to_string();
-            let mut finding = Finding::new(self, format!("`{path}` is looked up in NIX_PATH"))
-                .at(file.rel, file.text, range(&node))
-                .help("take it as a flake input (or an argument), or pin it with fetchTarball and a sha256");
-            finding.default_of = default_of(&node);
-            out.push(finding);
+            out.push(
+                Finding::new(self, format!("`{path}` is looked up in NIX_PATH"))
+                    .at(file.rel, file.text, range(&node))
+                    .help("take it as a flake input (or an argument), or pin it with fetchTarball and a sha256")
+                    .default_of(defaulted_argument(&node)),
+            );
         }
     }
     fn check_repo(&self, repo: &Repo, _ctx: &Context, out: &mut Vec<Finding>) {

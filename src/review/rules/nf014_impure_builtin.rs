@@ -2,7 +2,7 @@
 
 use rnix::SyntaxKind;
 
-use super::{default_of, fold_fallbacks};
+use super::{defaulted_argument, fold_fallbacks};
 use crate::nix::syntax::{range, select_path};
 use crate::review::repo::Repo;
 use crate::review::{Context, Finding, NixFile, Rule};
@@ -63,11 +63,13 @@ After:
             else {
                 continue;
             };
-            let mut finding = Finding::new(self, format!("`builtins.{name}` {what}"))
-                .at(file.rel, file.text, range(&node))
-                .help("pass the value in as an argument or read it from a tracked file");
-            finding.default_of = default_of(&node);
-            out.push(finding);
+            let arg = defaulted_argument(&node);
+            out.push(
+                Finding::new(self, format!("`builtins.{name}` {what}"))
+                    .at(file.rel, file.text, range(&node))
+                    .help("pass the value in as an argument or read it from a tracked file")
+                    .default_of(arg),
+            );
         }
     }
     fn check_repo(&self, repo: &Repo, _ctx: &Context, out: &mut Vec<Finding>) {
