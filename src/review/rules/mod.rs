@@ -26,6 +26,7 @@ mod nf017_commit_without_change_request;
 mod nf018_committed_build_output;
 mod nf019_nix_syntax_error;
 mod nf020_suppression_without_reason;
+mod nf021_legacy_flake_output;
 
 /// The code of the rule that reports bad suppressions (it cannot suppress itself).
 pub const SUPPRESSION_CODE: &str = "NF020";
@@ -45,6 +46,7 @@ pub static RULES: &[&dyn Rule] = &[
     &nf009_indirect_input::IndirectInput,
     &nf010_stale_nixpkgs::StaleNixpkgs,
     &nf011_single_system::SingleSystem,
+    &nf021_legacy_flake_output::LegacyFlakeOutput,
     // purity
     &nf012_search_path::SearchPath,
     &nf013_unpinned_fetch::UnpinnedFetch,
@@ -249,9 +251,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_unique_sequential_and_documented() {
-        for (i, r) in RULES.iter().enumerate() {
-            assert_eq!(r.code(), format!("NF{:03}", i + 1));
+    fn codes_are_unique_and_documented() {
+        let mut codes: Vec<&str> = RULES.iter().map(|r| r.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), RULES.len());
+        for (i, code) in codes.iter().enumerate() {
+            assert_eq!(*code, format!("NF{:03}", i + 1));
+        }
+        for r in RULES {
             assert!(
                 r.doc().contains("Why:") && r.doc().contains("Before") && r.doc().contains("After"),
                 "{}",
