@@ -85,6 +85,22 @@ impl Flake {
             .collect()
     }
 
+    /// The attrsets that make up `outputs`, through lambdas, `let`, parentheses, `//` and
+    /// flake-utils' `eachDefaultSystem`, with whether the system level is implied there
+    /// (inside `eachDefaultSystem`).
+    pub fn output_sets(&self) -> Vec<(SyntaxNode, bool)> {
+        let mut sets = Vec::new();
+        let outputs = syntax::body_attrset(&self.root).and_then(|top| {
+            syntax::bindings(&top)
+                .into_iter()
+                .find(|b| b.path == ["outputs"])
+        });
+        if let Some(outputs) = outputs {
+            output_sets(&outputs.value, false, &mut sets);
+        }
+        sets
+    }
+
     /// Whether the flake has a top-level `description`.
     pub fn has_description(&self) -> bool {
         syntax::body_attrset(&self.root).is_some_and(|set| {
@@ -92,6 +108,33 @@ impl Flake {
                 .iter()
                 .any(|b| b.path == ["description"])
         })
+    }
+}
+
+/// flake-utils functions whose result adds the system level to every output.
+const EACH_SYSTEM: &[&str] = &["eachDefaultSystem", "eachSystem"];
+
+fn output_sets(node: &SyntaxNode, per_system: bool, out: &mut Vec<(SyntaxNode, bool)>) {
+    match node.kind() {
+        SyntaxKind::NODE_ATTR_SET => out.push((node.clone(), per_system)),
+        SyntaxKind::NODE_LAMBDA | SyntaxKind::NODE_LET_IN | SyntaxKind::NODE_WITH => {
+            if let Some(body) = node.children().last() {
+                output_sets(&body, per_system, out);
+            }
+        }
+        SyntaxKind::NODE_PAREN | SyntaxKind::NODE_BIN_OP => {
+            for child in node.children() {
+                output_sets(&child, per_system, out);
+            }
+        }
+        SyntaxKind::NODE_APPLY
+            if syntax::call_head(node).is_some_and(|h| EACH_SYSTEM.contains(&h.as_str())) =>
+        {
+            if let Some(f) = node.children().last() {
+                output_sets(&f, true, out);
+            }
+        }
+        _ => {}
     }
 }
 

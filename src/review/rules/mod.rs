@@ -27,6 +27,7 @@ mod nf018_committed_build_output;
 mod nf019_nix_syntax_error;
 mod nf020_suppression_without_reason;
 mod nf021_legacy_flake_output;
+mod nf022_invalid_flake_output;
 mod nf023_global_allow_unfree;
 mod nf027_unfetchable_lock_entry;
 
@@ -49,6 +50,7 @@ pub static RULES: &[&dyn Rule] = &[
     &nf010_stale_nixpkgs::StaleNixpkgs,
     &nf011_single_system::SingleSystem,
     &nf021_legacy_flake_output::LegacyFlakeOutput,
+    &nf022_invalid_flake_output::InvalidFlakeOutput,
     &nf027_unfetchable_lock_entry::UnfetchableLockEntry,
     // purity
     &nf012_search_path::SearchPath,

@@ -3,7 +3,7 @@
 use rnix::{SyntaxKind, SyntaxNode};
 
 use crate::nix::edit::TextEdit;
-use crate::nix::syntax::{attrpath_keys, bindings, body_attrset, call_head, range};
+use crate::nix::syntax::{attrpath_keys, range};
 use crate::review::repo::Repo;
 use crate::review::{Context, Finding, Rule};
 
@@ -19,9 +19,6 @@ const LEGACY: &[(&str, &str, bool)] = &[
     ("nixosModule", "nixosModules", false),
     ("defaultTemplate", "templates", false),
 ];
-
-/// flake-utils functions whose result adds the system level to every output.
-const EACH_SYSTEM: &[&str] = &["eachDefaultSystem", "eachSystem"];
 
 impl Rule for LegacyFlakeOutput {
     fn code(&self) -> &'static str {
@@ -51,46 +48,10 @@ After (`nfai review --fix` does this when the new name is not taken):
     }
     fn check_repo(&self, repo: &Repo, _ctx: &Context, out: &mut Vec<Finding>) {
         for flake in &repo.flakes {
-            let Some(outputs) = body_attrset(&flake.root).and_then(|top| {
-                bindings(&top)
-                    .into_iter()
-                    .find(|b| b.path == ["outputs"])
-                    .map(|b| b.value)
-            }) else {
-                continue;
-            };
-            let mut sets = Vec::new();
-            output_sets(&outputs, false, &mut sets);
-            for (set, per_system) in sets {
+            for (set, per_system) in flake.output_sets() {
                 check_set(self, &flake.nix_rel, &flake.text, &set, per_system, out);
             }
         }
-    }
-}
-
-/// The attrsets that make up `outputs`, through lambdas, `let`, parentheses, `//` and
-/// flake-utils' `eachDefaultSystem` (which adds the system level: `per_system`).
-fn output_sets(node: &SyntaxNode, per_system: bool, out: &mut Vec<(SyntaxNode, bool)>) {
-    match node.kind() {
-        SyntaxKind::NODE_ATTR_SET => out.push((node.clone(), per_system)),
-        SyntaxKind::NODE_LAMBDA | SyntaxKind::NODE_LET_IN | SyntaxKind::NODE_WITH => {
-            if let Some(body) = node.children().last() {
-                output_sets(&body, per_system, out);
-            }
-        }
-        SyntaxKind::NODE_PAREN | SyntaxKind::NODE_BIN_OP => {
-            for child in node.children() {
-                output_sets(&child, per_system, out);
-            }
-        }
-        SyntaxKind::NODE_APPLY
-            if call_head(node).is_some_and(|h| EACH_SYSTEM.contains(&h.as_str())) =>
-        {
-            if let Some(f) = node.children().last() {
-                output_sets(&f, true, out);
-            }
-        }
-        _ => {}
     }
 }
 
