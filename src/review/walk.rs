@@ -1,8 +1,9 @@
 //! The parallel walk: lists the tree with gitignore rules (the `ignore` crate), classifies
-//! files, and runs the per-file rules on each thread. Every Nix file is parsed once, on the
-//! walker's thread; a rule runs on it only when one of its trigger words occurs in it. Only
-//! regular files are read; files the review needs but cannot read (special, unreadable,
-//! huge, binary) are listed as skipped.
+//! files, and runs the per-file rules on each thread. Every Nix file's syntax is checked once,
+//! on the walker's thread: parsed with rnix when a rule's trigger word occurs in it (the
+//! rule then runs on the tree), else recognised without a tree (`recognize`), and parsed
+//! only if that fails. Only regular files are read; files the review needs but cannot read
+//! (special, unreadable, huge, binary) are listed as skipped.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -234,23 +235,28 @@ impl Local<'_> {
         match kind {
             Kind::Nix => {
                 self.acc.stats.nix_files += 1;
-                self.acc.stats.parsed += 1;
-                let run = if is_flake {
+                let woken = if is_flake {
                     u64::MAX
                 } else {
-                    work.prefilter.woken(&text) | work.prefilter.always
+                    work.prefilter.woken(&text)
                 };
-                let parse = crate::nix::syntax::parse(&text);
-                let root = parse.syntax();
-                let file = NixFile {
-                    rel: &rel,
-                    text: &text,
-                    root: &root,
-                    errors: parse.errors(),
-                };
-                for (i, r) in work.active.iter().enumerate() {
-                    if run & (1 << i) != 0 {
-                        r.check_nix(&file, work.ctx, &mut self.acc.findings);
+                // A file no rule needs a tree of is only recognised; rnix parses it when
+                // the recogniser rejects it, for the syntax error's place and message.
+                if woken != 0 || !super::recognize::parses(&text) {
+                    self.acc.stats.parsed += 1;
+                    let parse = crate::nix::syntax::parse(&text);
+                    let root = parse.syntax();
+                    let file = NixFile {
+                        rel: &rel,
+                        text: &text,
+                        root: &root,
+                        errors: parse.errors(),
+                    };
+                    let run = woken | work.prefilter.always;
+                    for (i, r) in work.active.iter().enumerate() {
+                        if run & (1 << i) != 0 {
+                            r.check_nix(&file, work.ctx, &mut self.acc.findings);
+                        }
                     }
                 }
             }
