@@ -254,6 +254,11 @@ pub trait Rule: Sync {
     fn triggers(&self) -> &'static [&'static str] {
         &[]
     }
+    /// For Nix-file rules: token kinds without which the rule cannot fire (a path literal,
+    /// a `<...>` lookup), known from the tokens before any tree is built.
+    fn trigger_tokens(&self) -> &'static [rnix::SyntaxKind] {
+        &[]
+    }
     /// Whether the rule needs git (history or the index) and cannot run elsewhere.
     fn needs_git(&self) -> bool {
         false

@@ -1,18 +1,39 @@
 //! A fast recogniser of Nix syntax over rnix's tokens: says whether a file certainly parses,
-//! without building a syntax tree (several times cheaper than `rnix::Root::parse`). The
-//! review uses it on files no rule needs a tree of; a file it rejects is parsed with rnix,
-//! which has the final word, so a rejection of valid syntax costs time, never a finding.
+//! without building a syntax tree, and which token kinds occur in it (what some rules need
+//! to know before they need a tree). The review parses with rnix only the files a rule
+//! needs a tree of and those the recogniser rejects; rnix has the final word, so rejecting
+//! valid syntax costs time, never a finding.
 
 use rnix::SyntaxKind::{self, *};
 
 /// How deep expressions may nest before the recogniser hands the file to rnix.
 const MAX_DEPTH: usize = 256;
 
-/// Whether `text` is one well-formed Nix expression.
-pub fn parses(text: &str) -> bool {
+/// What the recogniser learned of a file.
+pub struct Check {
+    /// Whether the text is one well-formed Nix expression.
+    pub parses: bool,
+    /// The token kinds that occur in it, as a bit set (see [`kinds_mask`]).
+    pub kinds: u64,
+}
+
+/// The bit set of `kinds`, comparable with [`Check::kinds`]. Only token kinds (whose
+/// discriminants are below 64) are representable.
+pub fn kinds_mask(kinds: &[SyntaxKind]) -> u64 {
+    kinds.iter().fold(0, |m, &k| m | bit(k))
+}
+
+fn bit(kind: SyntaxKind) -> u64 {
+    1u64.checked_shl(u32::from(kind as u16)).unwrap_or(0)
+}
+
+/// Recognises `text` and notes the token kinds in it.
+pub fn check(text: &str) -> Check {
     let mut kinds = Vec::new();
     let mut raw = Vec::new();
+    let mut seen = 0;
     for (i, (kind, _)) in rnix::tokenize(text).enumerate() {
+        seen |= bit(kind);
         if !matches!(kind, TOKEN_WHITESPACE | TOKEN_COMMENT) {
             kinds.push(kind);
             raw.push(i);
@@ -24,7 +45,10 @@ pub fn parses(text: &str) -> bool {
         pos: 0,
         depth: 0,
     };
-    p.expr().is_some() && p.peek().is_none()
+    Check {
+        parses: p.expr().is_some() && p.peek().is_none(),
+        kinds: seen,
+    }
 }
 
 /// A cursor over the significant tokens (no whitespace or comments).
@@ -401,7 +425,11 @@ fn starts_atom(kind: SyntaxKind) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::parses;
+    use super::*;
+
+    fn parses(text: &str) -> bool {
+        check(text).parses
+    }
 
     /// Valid Nix covering the grammar; each must be accepted and agree with rnix.
     const VALID: &[&str] = &[
@@ -440,6 +468,16 @@ mod tests {
             let rnix_ok = crate::nix::syntax::parse(text).errors().is_empty();
             assert_eq!(parses(text), rnix_ok, "{text}");
         }
+    }
+
+    #[test]
+    fn notes_the_token_kinds() {
+        let c = check("{ a = /etc/x; b = \"/not/a/path\"; }");
+        assert_ne!(c.kinds & kinds_mask(&[TOKEN_PATH_ABS]), 0);
+        assert_eq!(
+            c.kinds & kinds_mask(&[TOKEN_PATH_SEARCH, TOKEN_PATH_HOME]),
+            0
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The parallel walk: lists the tree with gitignore rules (the `ignore` crate), classifies
-//! files, and runs the per-file rules on each thread. Every Nix file's syntax is checked once,
-//! on the walker's thread: parsed with rnix when a rule's trigger word occurs in it (the
-//! rule then runs on the tree), else recognised without a tree (`recognize`), and parsed
-//! only if that fails. Only regular files are read; files the review needs but cannot read
+//! files, and runs the per-file rules on each thread. Every Nix file's syntax is checked on
+//! the walker's thread by the recogniser (`recognize`), which also lists its token kinds;
+//! rnix parses it only when a rule's trigger word or token occurs in it (the rule then runs
+//! on the tree) or the recogniser rejects it. Only regular files are read; files the review needs but cannot read
 //! (special, unreadable, huge, binary) are listed as skipped.
 
 use std::collections::HashMap;
@@ -75,11 +75,14 @@ impl Walked {
     }
 }
 
-/// The trigger automaton: which rules each word wakes up.
+/// The trigger automaton: which rules each word, or each token kind, wakes up.
 struct Prefilter {
     ac: AhoCorasick,
     /// For each pattern, the bit set of rule indices (into `active`) it wakes.
     wakes: Vec<u64>,
+    /// For each rule with trigger tokens: their kinds (a `recognize::kinds_mask`) and the
+    /// rule's bit.
+    token_wakes: Vec<(u64, u64)>,
     /// Rules that run on every parsed file (no triggers of their own).
     always: u64,
 }
@@ -90,9 +93,13 @@ impl Prefilter {
         let mut words: Vec<&str> = Vec::new();
         let mut wakes: Vec<u64> = Vec::new();
         let mut always = 0;
+        let mut token_wakes = Vec::new();
         for (i, r) in active.iter().enumerate() {
-            if r.triggers().is_empty() {
+            if r.triggers().is_empty() && r.trigger_tokens().is_empty() {
                 always |= 1 << i;
+            }
+            if !r.trigger_tokens().is_empty() {
+                token_wakes.push((super::recognize::kinds_mask(r.trigger_tokens()), 1 << i));
             }
             for w in r.triggers() {
                 match words.iter().position(|x| x == w) {
@@ -108,7 +115,20 @@ impl Prefilter {
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&words)
             .expect("trigger words build an automaton");
-        Prefilter { ac, wakes, always }
+        Prefilter {
+            ac,
+            wakes,
+            token_wakes,
+            always,
+        }
+    }
+
+    /// The rules woken by the token kinds of a file.
+    fn woken_by_tokens(&self, kinds: u64) -> u64 {
+        self.token_wakes
+            .iter()
+            .filter(|(mask, _)| kinds & mask != 0)
+            .fold(0, |set, (_, rule)| set | rule)
     }
 
     /// The rules woken by `text`.
@@ -235,14 +255,17 @@ impl Local<'_> {
         match kind {
             Kind::Nix => {
                 self.acc.stats.nix_files += 1;
-                let woken = if is_flake {
-                    u64::MAX
+                // rnix parses a file when a rule needs its tree, or when the recogniser
+                // rejects it (for the syntax error's place and message).
+                let (woken, parses) = if is_flake {
+                    (u64::MAX, false)
                 } else {
-                    work.prefilter.woken(&text)
+                    let check = super::recognize::check(&text);
+                    let woken =
+                        work.prefilter.woken(&text) | work.prefilter.woken_by_tokens(check.kinds);
+                    (woken, check.parses)
                 };
-                // A file no rule needs a tree of is only recognised; rnix parses it when
-                // the recogniser rejects it, for the syntax error's place and message.
-                if woken != 0 || !super::recognize::parses(&text) {
+                if woken != 0 || !parses {
                     self.acc.stats.parsed += 1;
                     let parse = crate::nix::syntax::parse(&text);
                     let root = parse.syntax();
@@ -453,13 +476,19 @@ mod tests {
     }
 
     #[test]
-    fn prefilter_wakes_only_rules_whose_words_occur() {
+    fn prefilter_wakes_only_rules_whose_words_or_tokens_occur() {
         let rules: Vec<&dyn Rule> = super::super::RULES.to_vec();
         let p = Prefilter::new(&rules);
+        let woken = |text: &str| {
+            p.woken(text) | p.woken_by_tokens(super::super::recognize::check(text).kinds)
+        };
+        // A path in a build script's string is not a path literal.
         assert_eq!(
-            p.woken("{ stdenv, fetchFromGitHub }: stdenv.mkDerivation { }"),
+            woken("{ stdenv }: stdenv.mkDerivation { installPhase = '' cp x /usr/bin ''; }"),
             0
         );
-        assert_ne!(p.woken("import <nixpkgs> { }"), 0);
+        assert_ne!(woken("import <nixpkgs> { }"), 0);
+        assert_ne!(woken("{ src = /home/me/src; }"), 0);
+        assert_ne!(woken("builtins.getEnv \"HOME\""), 0);
     }
 }

@@ -536,6 +536,27 @@ fn skipped_files_are_listed_in_every_format_and_fail_the_review() {
 }
 
 #[test]
+fn a_path_too_long_to_open_is_listed_not_ignored() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 30 levels of 200-character names: longer than PATH_MAX, made with relative steps
+    // (bash's `cd` takes them; dash's stops at PATH_MAX).
+    let name = "d".repeat(200);
+    let script = format!(
+        "for i in $(seq 30); do mkdir {name} && cd {name} || exit 1; done; echo 1 > deep.nix"
+    );
+    let ok = Command::new("bash")
+        .current_dir(tmp.path())
+        .args(["-c", &script])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let (code, report) = review_json(tmp.path(), &[]);
+    assert_eq!(code, 1, "{report:#}");
+    let skipped = report["skipped"].to_string();
+    assert!(skipped.contains("File name too long"), "{skipped}");
+}
+
+#[test]
 fn markdown_code_spans_show_angle_brackets() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("a.nix"), "import <nixpkgs> { }\n").unwrap();

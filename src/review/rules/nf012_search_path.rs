@@ -42,8 +42,8 @@ After (a flake passes pkgs in; or pin it):
         sha256 = \"<hash>\";
       }) { } }: pkgs.hello"
     }
-    fn triggers(&self) -> &'static [&'static str] {
-        &["<"]
+    fn trigger_tokens(&self) -> &'static [SyntaxKind] {
+        &[SyntaxKind::TOKEN_PATH_SEARCH]
     }
     fn check_nix(&self, file: &NixFile, _ctx: &Context, out: &mut Vec<Finding>) {
         for node in file

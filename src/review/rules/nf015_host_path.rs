@@ -35,8 +35,8 @@ After:
 
     src = ./.;     # or a fetcher with a hash"
     }
-    fn triggers(&self) -> &'static [&'static str] {
-        &[" /", "\t/", "=/", "(/", "[/", "~/"]
+    fn trigger_tokens(&self) -> &'static [SyntaxKind] {
+        &[SyntaxKind::TOKEN_PATH_ABS, SyntaxKind::TOKEN_PATH_HOME]
     }
     fn check_nix(&self, file: &NixFile, _ctx: &Context, out: &mut Vec<Finding>) {
         for node in file.root.descendants().filter(|n| {
