@@ -1,8 +1,9 @@
 //! The parallel walk: lists the tree with gitignore rules (the `ignore` crate), classifies
-//! files, and runs the per-file rules on each thread. Every Nix file's syntax is checked on
-//! the walker's thread by the recogniser (`recognize`), which also lists its token kinds;
-//! rnix parses it only when a rule's trigger word or token occurs in it (the rule then runs
-//! on the tree) or the recogniser rejects it. Only regular files are read; files the review needs but cannot read
+//! files, and runs the per-file rules on each thread. Every Nix file's syntax is checked once
+//! on the walker's thread: rnix parses it when a rule's trigger word occurs in it; otherwise
+//! the recogniser (`recognize`) checks it and lists its token kinds, and rnix parses it only
+//! when a rule's trigger token occurs or the recogniser rejects it. Only regular files are
+//! read; files the review needs but cannot read
 //! (special, unreadable, huge, binary) are listed as skipped.
 
 use std::collections::HashMap;
@@ -121,6 +122,11 @@ impl Prefilter {
             token_wakes,
             always,
         }
+    }
+
+    /// The rules with trigger tokens.
+    fn token_rules(&self) -> u64 {
+        self.token_wakes.iter().fold(0, |set, (_, rule)| set | rule)
     }
 
     /// The rules woken by the token kinds of a file.
@@ -257,13 +263,18 @@ impl Local<'_> {
                 self.acc.stats.nix_files += 1;
                 // rnix parses a file when a rule needs its tree, or when the recogniser
                 // rejects it (for the syntax error's place and message).
-                let (woken, parses) = if is_flake {
-                    (u64::MAX, false)
+                let words = if is_flake {
+                    u64::MAX
+                } else {
+                    work.prefilter.woken(&text)
+                };
+                let (woken, parses) = if words != 0 {
+                    // Parsed anyway: the token rules run on the tree too (tokenising
+                    // twice would cost more than they do).
+                    (words | work.prefilter.token_rules(), false)
                 } else {
                     let check = super::recognize::check(&text);
-                    let woken =
-                        work.prefilter.woken(&text) | work.prefilter.woken_by_tokens(check.kinds);
-                    (woken, check.parses)
+                    (work.prefilter.woken_by_tokens(check.kinds), check.parses)
                 };
                 if woken != 0 || !parses {
                     self.acc.stats.parsed += 1;
