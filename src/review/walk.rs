@@ -3,8 +3,8 @@
 //! on the walker's thread: rnix parses it when a rule's trigger word occurs in it; otherwise
 //! the recogniser (`recognize`) checks it and lists its token kinds, and rnix parses it only
 //! when a rule's trigger token occurs or the recogniser rejects it. Only regular files are
-//! read; files the review needs but cannot read
-//! (special, unreadable, huge, binary) are listed as skipped.
+//! read; files the review needs but cannot read (special, unreadable, huge, binary) are
+//! listed as skipped.
 
 use std::collections::HashMap;
 use std::path::Path;
