@@ -29,6 +29,7 @@ mod nf020_suppression_without_reason;
 mod nf021_legacy_flake_output;
 mod nf022_invalid_flake_output;
 mod nf023_global_allow_unfree;
+mod nf024_mutable_devshell_state;
 mod nf027_unfetchable_lock_entry;
 
 /// The code of the rule that reports bad suppressions (it cannot suppress itself).
@@ -60,6 +61,7 @@ pub static RULES: &[&dyn Rule] = &[
     &nf016_impure_flag::ImpureFlag,
     &nf023_global_allow_unfree::GlobalAllowUnfree,
     // state
+    &nf024_mutable_devshell_state::MutableDevshellState,
     &nf017_commit_without_change_request::CommitWithoutChangeRequest,
     &nf018_committed_build_output::CommittedBuildOutput,
     // the review itself
