@@ -207,14 +207,22 @@ impl Lock {
         Some(node)
     }
 
-    /// The byte range of the key of node `name` in the lock's text (for positions).
+    /// The byte range of the key of node `name` in the lock's text (for positions): the
+    /// node's own entry, `"name": {`, not an input that refers to it (`"name": "name"` or
+    /// `"name": [ … ]`, which can come first).
     pub fn node_range(&self, name: &str) -> std::ops::Range<usize> {
         let nodes = self.text.find("\"nodes\"").unwrap_or(0);
         let key = format!("\"{name}\"");
-        match self.text[nodes..].find(&key) {
-            Some(i) => nodes + i..nodes + i + key.len(),
-            None => 0..0,
-        }
+        self.text[nodes..]
+            .match_indices(&key)
+            .map(|(i, _)| nodes + i)
+            .find(|&at| {
+                let after = self.text[at + key.len()..].trim_start();
+                after
+                    .strip_prefix(':')
+                    .is_some_and(|v| v.trim_start().starts_with('{'))
+            })
+            .map_or(0..0, |at| at..at + key.len())
     }
 
     /// Whether a lock node is a copy of nixpkgs (by where it was asked to come from).
@@ -254,6 +262,13 @@ mod tests {
         );
         assert!(lock.is_nixpkgs("nixpkgs") && !lock.is_nixpkgs("utils"));
         assert_eq!(&lock.text[lock.node_range("utils")], "\"utils\"");
+        // `utils` refers to `nixpkgs` before the `nixpkgs` node comes.
+        let reordered = r#"{ "nodes": { "utils": { "inputs": { "nixpkgs": "nixpkgs" } }, "nixpkgs": { "locked": { } } }, "root": "root" }"#;
+        let lock = Lock::parse("flake.lock", reordered).unwrap();
+        assert_eq!(
+            lock.node_range("nixpkgs").start,
+            reordered.find("\"nixpkgs\": {").unwrap()
+        );
     }
 
     #[test]
