@@ -191,6 +191,17 @@ impl Lock {
             .collect()
     }
 
+    /// The nodes other than the root: every locked input, direct or transitive.
+    pub fn input_nodes(&self) -> impl Iterator<Item = (&str, &Value)> {
+        let root = self.root_name();
+        self.json["nodes"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(move |(n, _)| n.as_str() != root)
+            .map(|(n, v)| (n.as_str(), v))
+    }
+
     pub fn root_inputs(&self) -> BTreeMap<String, InputRef> {
         self.inputs_of(self.root_name())
     }

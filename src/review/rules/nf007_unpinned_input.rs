@@ -36,10 +36,7 @@ After:
             let Some(lock) = flake.valid_lock() else {
                 continue;
             };
-            let Some(nodes) = lock.json["nodes"].as_object() else {
-                continue;
-            };
-            for (name, node) in nodes.iter().filter(|(n, _)| n.as_str() != lock.root_name()) {
+            for (name, node) in lock.input_nodes() {
                 let locked = &node["locked"];
                 let kind = locked["type"].as_str().unwrap_or("");
                 let why = if !locked.is_object() {

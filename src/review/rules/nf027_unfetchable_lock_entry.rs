@@ -45,10 +45,7 @@ After:
             let Some(lock) = flake.valid_lock() else {
                 continue;
             };
-            let Some(nodes) = lock.json["nodes"].as_object() else {
-                continue;
-            };
-            for (name, node) in nodes.iter().filter(|(n, _)| n.as_str() != lock.root_name()) {
+            for (name, node) in lock.input_nodes() {
                 let Some((place, why)) = unfetchable(&node["locked"], &flake.dir, &root) else {
                     continue;
                 };
