@@ -394,7 +394,7 @@ fn bad_config_and_arguments_exit_2() {
 fn rules_are_listed_and_explained() {
     let list = nfai().args(["review", "--list-rules"]).output().unwrap();
     let list = String::from_utf8(list.stdout).unwrap();
-    assert_eq!(list.lines().count(), 25);
+    assert_eq!(list.lines().count(), 26);
     assert!(list.contains("NF012  search-path                      error"));
     let doc = nfai().args(["explain", "NF004"]).output().unwrap();
     let doc = String::from_utf8(doc.stdout).unwrap();

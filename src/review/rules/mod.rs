@@ -30,6 +30,7 @@ mod nf021_legacy_flake_output;
 mod nf022_invalid_flake_output;
 mod nf023_global_allow_unfree;
 mod nf024_mutable_devshell_state;
+mod nf025_imperative_install_in_script;
 mod nf027_unfetchable_lock_entry;
 
 /// The code of the rule that reports bad suppressions (it cannot suppress itself).
@@ -41,6 +42,7 @@ pub static RULES: &[&dyn Rule] = &[
     &nf001_script_without_nix_env::ScriptWithoutNixEnv,
     &nf002_tool_not_in_devshell::ToolNotInDevShell,
     &nf003_bypassing_shebang::BypassingShebang,
+    &nf025_imperative_install_in_script::ImperativeInstallInScript,
     // flakes
     &nf004_component_without_flake::ComponentWithoutFlake,
     &nf005_flake_without_lock::FlakeWithoutLock,
