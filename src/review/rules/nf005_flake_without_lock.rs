@@ -44,15 +44,28 @@ After:
                 .node
                 .as_ref()
                 .map_or(0..0, crate::nix::syntax::range);
-            out.push(
-                Finding::new(
-                    self,
-                    format!("{} has inputs but no flake.lock", flake.nix_rel),
+            // Inputs all commented out: the flake has none of its own, only `outputs`
+            // arguments that Nix takes from the registry.
+            let message = if flake.inputs.iter().all(|i| i.implicit) {
+                let names: Vec<String> = flake
+                    .inputs
+                    .iter()
+                    .map(|i| format!("`{}`", i.name))
+                    .collect();
+                format!(
+                    "{} declares no inputs, but outputs takes {}: Nix takes them from the registry, and no flake.lock pins them",
+                    flake.nix_rel,
+                    names.join(", ")
                 )
-                .at(&flake.nix_rel, &flake.text, at)
-                .help("create the lock and commit it")
-                .command(lock_command(flake))
-                .related(flake.path("flake.lock")),
+            } else {
+                format!("{} has inputs but no flake.lock", flake.nix_rel)
+            };
+            out.push(
+                Finding::new(self, message)
+                    .at(&flake.nix_rel, &flake.text, at)
+                    .help("create the lock and commit it")
+                    .command(lock_command(flake))
+                    .related(flake.path("flake.lock")),
             );
         }
     }
@@ -80,6 +93,16 @@ mod tests {
         )
         .is_empty());
         assert!(repo(&FlakeWithoutLock, &[("flake.nix", "{ outputs = _: { }; }")]).is_empty());
+    }
+
+    #[test]
+    fn commented_out_inputs_are_no_inputs() {
+        let flake = "{\n  # inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs }: { };\n}\n";
+        let f = repo(&FlakeWithoutLock, &[("flake.nix", flake)]);
+        assert_eq!(
+            f[0].message,
+            "flake.nix declares no inputs, but outputs takes `nixpkgs`: Nix takes them from the registry, and no flake.lock pins them"
+        );
     }
 
     #[test]
