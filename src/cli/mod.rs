@@ -83,6 +83,13 @@ pub struct ExplainFailureArgs {
     /// The model to ask.
     #[arg(long, env = "NFAI_LLM_MODEL", value_name = "NAME")]
     pub llm_model: Option<String>,
+    /// Seconds an LLM request may take.
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    pub llm_timeout: u64,
+    /// Allow checking a model's proposal even where that reaches the network (a new URL,
+    /// fetcher or fixed-output derivation); without it such proposals are shown, not built.
+    #[arg(long)]
+    pub yes: bool,
     /// How many candidate fixes to try at most.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub max_candidates: usize,

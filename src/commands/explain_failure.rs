@@ -52,6 +52,8 @@ pub fn run(args: &ExplainFailureArgs, style: Style) -> anyhow::Result<i32> {
     if finding.category != "no_failure" {
         super::fix::propose(&mut finding, args, &root, &cwd)?;
     }
+    // Nix's messages about model-written code can carry the model's escape sequences.
+    render::inert::finding(&mut finding);
     let text = match args.format {
         Format::Human => render::human::finding(&finding, style),
         Format::Json => render::json::finding(&finding),

@@ -13,8 +13,9 @@ use crate::commands::{InputError, Interrupted};
 use crate::diagnose::{Finding, Fix};
 use crate::fix::{self, Project};
 use crate::llm;
+use crate::render::inert::inert;
 use crate::render::style::Style;
-use crate::validate::{self, Change, Level, Plan};
+use crate::validate::{self, Change, Level, ModelChecks, Plan};
 
 /// Fills `finding.fix` with the first candidate that validates (or, with `--no-validate`,
 /// the first candidate, labelled unvalidated); applies it with `--apply`.
@@ -30,7 +31,8 @@ pub fn propose(
         .build()
         .context("starting the async runtime")?;
     let mut candidates = fix::candidates(finding, &project, args.max_candidates);
-    if candidates.is_empty() {
+    let from_model = candidates.is_empty();
+    if from_model {
         candidates = ask_llm(&runtime, finding, &project, args)?;
     }
     let Some(first) = candidates.first() else {
@@ -47,6 +49,9 @@ pub fn propose(
         ..Fix::default()
     });
     if args.no_validate {
+        if from_model {
+            fix.description = format!("{} (not validated)", first.description);
+        }
         let changes = validate::changes(&project, first)?;
         fix.edits = first.edits.clone();
         fix.commands = first.commands.iter().map(|c| c.join(" ")).collect();
@@ -68,6 +73,7 @@ pub fn propose(
         nix_args: args.nix_args.clone(),
         step_timeout: Duration::from_secs(args.step_timeout),
         max_candidates: args.max_candidates,
+        model: from_model.then_some(ModelChecks { consent: args.yes }),
     };
     // Ctrl-C drops the validation: its Nix processes are killed and the scratch copy removed.
     let outcome = runtime.block_on(async {
@@ -97,7 +103,12 @@ pub fn propose(
     fix.diff = Some(outcome.attempts[win].diff.clone()).filter(|d| !d.is_empty());
     fix.validated = outcome.levels[win].name();
     point_at_edit(finding, root, changes, candidate);
-    if args.apply {
+    if args.apply && from_model && outcome.levels[win] < Level::Eval {
+        eprintln!(
+            "nfai: not applied: a model's proposal is written only once Nix has evaluated it \
+             (--validate eval or build)"
+        );
+    } else if args.apply {
         apply(root, changes, &candidate.commands)?;
         if !candidate.nix_args.is_empty() {
             eprintln!(
@@ -109,8 +120,6 @@ pub fn propose(
     Ok(())
 }
 
-/// How long an LLM may take to answer.
-const LLM_TIMEOUT: Duration = Duration::from_secs(120);
 /// How much of one file an LLM is shown.
 const LLM_FILE_BYTES: usize = 32 * 1024;
 
@@ -133,35 +142,35 @@ fn ask_llm(
     if backend.id() == "offline" {
         return Ok(Vec::new());
     }
+    let timeout = Duration::from_secs(args.llm_timeout);
     let settings = llm::Settings {
         url: args.llm_url.clone(),
         model: args.llm_model.clone(),
+        timeout,
     };
     let request = llm_request(finding, project);
     let answer = runtime.block_on(async {
         tokio::select! {
-            answer = tokio::time::timeout(LLM_TIMEOUT, backend.propose(&settings, &request)) => Some(answer),
+            answer = tokio::time::timeout(timeout, backend.propose(&settings, &request)) => Some(answer),
             _ = tokio::signal::ctrl_c() => None,
         }
     });
     let proposals = match answer {
         None => return Err(Interrupted.into()),
         Some(Err(_)) => {
-            eprintln!(
-                "nfai: the LLM did not answer within {}s",
-                LLM_TIMEOUT.as_secs()
-            );
+            eprintln!("nfai: the LLM did not answer within {}s", timeout.as_secs());
             return Ok(Vec::new());
         }
         Some(Ok(Err(e))) => {
-            eprintln!("nfai: {e}");
+            eprintln!("nfai: {}", inert(&e.to_string()));
             return Ok(Vec::new());
         }
         Some(Ok(Ok(p))) => p,
     };
-    let (mut good, rejected) = llm::candidates(project, &proposals);
+    let shown: Vec<String> = request.files.iter().map(|(p, _)| p.clone()).collect();
+    let (mut good, rejected) = llm::trust::admit(project, &shown, &proposals);
     for why in rejected {
-        eprintln!("nfai: dropped an LLM proposal: {why}");
+        eprintln!("nfai: dropped an LLM proposal {why}");
     }
     good.truncate(args.max_candidates);
     Ok(good)
@@ -191,14 +200,17 @@ fn llm_request(finding: &Finding, project: &Project) -> llm::Request {
         }
         if let Some(f) = project.file(&path) {
             let head = &f.text[..f.text.floor_char_boundary(LLM_FILE_BYTES)];
-            files.push((path.display().to_string(), llm::redact::redact(head)));
+            files.push((path.display().to_string(), head.to_owned()));
         }
     }
+    // The project's location says nothing the model needs (and may name the user).
+    let root = project.root.display().to_string();
+    let local = |s: &str| s.replace(&root, ".");
     llm::Request {
         category: finding.category.to_owned(),
-        summary: finding.summary.clone(),
-        explanation: finding.explanation.clone(),
-        evidence: finding.evidence.iter().map(|e| e.text.clone()).collect(),
+        summary: local(&finding.summary),
+        explanation: local(&finding.explanation),
+        evidence: finding.evidence.iter().map(|e| local(&e.text)).collect(),
         files,
     }
 }

@@ -7,10 +7,10 @@ use anyhow::Context as _;
 
 use crate::cli::LlmKeyArgs;
 use crate::commands::InputError;
-use crate::llm::backends::openai::KEYRING_SERVICE;
+use crate::llm::keys;
 
 pub fn run(args: &LlmKeyArgs) -> anyhow::Result<i32> {
-    let entry = keyring::Entry::new(KEYRING_SERVICE, &args.url).context("opening the keyring")?;
+    let entry = keys::entry(&args.url).map_err(|e| InputError(e.to_string()))?;
     if args.delete {
         entry
             .delete_credential()
@@ -27,9 +27,11 @@ pub fn run(args: &LlmKeyArgs) -> anyhow::Result<i32> {
     if key.is_empty() {
         return Err(InputError("no key on standard input".into()).into());
     }
-    entry
-        .set_password(key)
-        .context("storing the key in the keyring")?;
+    entry.set_password(key).map_err(|e| {
+        InputError(format!(
+            "storing the key in the keyring failed ({e}); set NFAI_LLM_API_KEY in the environment instead"
+        ))
+    })?;
     eprintln!("nfai: stored the key for {}", args.url);
     Ok(0)
 }

@@ -7,8 +7,13 @@ use super::Request;
 /// The system message: how to answer.
 pub const SYSTEM: &str = include_str!("../../prompts/fix.md");
 
-/// The user message: the diagnosed failure and the project files.
+/// The user message: the diagnosed failure and the project files, redacted as a whole (this
+/// is the one place where what leaves the machine is assembled).
 pub fn user(request: &Request) -> String {
+    super::redact::redact(&unredacted(request))
+}
+
+fn unredacted(request: &Request) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Failure category: {}", request.category);
     let _ = writeln!(out, "Summary: {}", request.summary);

@@ -1,5 +1,6 @@
 //! The only module that runs Nix: the user's failing command (teeing its output live while
-//! it is analysed) and `nix-store --read-log` for full build logs.
+//! it is analysed), `nix-store --read-log` for full build logs, and the checks of proposed
+//! fixes (untrusted ones confined, see `confine`).
 
 use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
@@ -10,6 +11,7 @@ use std::time::Duration;
 use aho_corasick::AhoCorasick;
 
 use crate::log::{self, BuildLog};
+use crate::nix::confine::{Untrusted, ENV_KEPT};
 
 /// How long fetching one full build log from the store may take.
 const READ_LOG_TIMEOUT: Duration = Duration::from_secs(30);
@@ -134,6 +136,7 @@ pub struct Step {
     /// `None` when the step timed out (and was killed).
     pub code: Option<i32>,
     pub stderr: Vec<u8>,
+    pub stdout: Vec<u8>,
 }
 
 impl Step {
@@ -156,13 +159,45 @@ pub async fn run_step(
     cwd: &std::path::Path,
     timeout: Duration,
 ) -> Result<Step, RunError> {
-    use tokio::io::AsyncReadExt;
+    spawn_step(
+        tokio::process::Command::new(argv.first().map_or("", |s| s)),
+        argv,
+        cwd,
+        timeout,
+    )
+    .await
+}
+
+/// Runs a confined check of untrusted code: its confinement is in the arguments, and its
+/// environment holds only what Nix needs (no tokens, keys or shell state).
+pub async fn run_untrusted(
+    argv: &Untrusted,
+    cwd: &std::path::Path,
+    timeout: Duration,
+) -> Result<Step, RunError> {
+    let argv = argv.argv();
+    let mut cmd = tokio::process::Command::new(argv.first().map_or("", |s| s));
+    cmd.env_clear();
+    for (name, value) in std::env::vars_os() {
+        if name.to_str().is_some_and(|n| ENV_KEPT.contains(&n)) {
+            cmd.env(name, value);
+        }
+    }
+    spawn_step(cmd, argv, cwd, timeout).await
+}
+
+async fn spawn_step(
+    mut command: tokio::process::Command,
+    argv: &[String],
+    cwd: &std::path::Path,
+    timeout: Duration,
+) -> Result<Step, RunError> {
     let program = argv.first().cloned().unwrap_or_default();
-    let mut child = tokio::process::Command::new(&program)
+    let mut child = command
         .args(&argv[1..])
         .current_dir(cwd)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -170,33 +205,43 @@ pub async fn run_step(
             program: program.clone(),
             source,
         })?;
-    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let stdout = child.stdout.take().expect("stdout is piped");
     let work = async {
-        let mut buf = Vec::new();
-        let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            let n = stderr.read(&mut chunk).await?;
-            if n == 0 {
-                break;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            if buf.len() > MAX_CAPTURE {
-                buf.drain(..buf.len() - MAX_CAPTURE);
-            }
-        }
+        // Both pipes are drained together, so a chatty one cannot block the other.
+        let (err, out) = tokio::try_join!(capture(stderr), capture(stdout))?;
         let status = child.wait().await?;
-        Ok::<_, io::Error>((status, buf))
+        Ok::<_, io::Error>((status, err, out))
     };
     match tokio::time::timeout(timeout, work).await {
-        Ok(Ok((status, stderr))) => Ok(Step {
+        Ok(Ok((status, stderr, stdout))) => Ok(Step {
             code: Some(exit_code(status)),
             stderr,
+            stdout,
         }),
         Ok(Err(source)) => Err(RunError::Wait { program, source }),
         Err(_) => Ok(Step {
             code: None,
             stderr: format!("timed out after {}s", timeout.as_secs()).into_bytes(),
+            stdout: Vec::new(),
         }),
+    }
+}
+
+/// The last [`MAX_CAPTURE`] bytes of a pipe.
+async fn capture(mut pipe: impl tokio::io::AsyncRead + Unpin) -> io::Result<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = pipe.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(buf);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.len() > MAX_CAPTURE {
+            buf.drain(..buf.len() - MAX_CAPTURE);
+        }
     }
 }
 
