@@ -62,7 +62,7 @@ static NETRC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)(\b(?:password|passwd|account)\s+)(\S+)").expect("valid regex")
 });
 static NETRC_FILE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^\s*(?:machine\s+\S+|default\b)").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"(?m)\bmachine\s+\S+|^\s*default\b").expect("valid regex"));
 
 /// A name that says its value is secret, then an assignment in any of the usual syntaxes
 /// (`NAME=v`, `NAME: v`, `export NAME=v`, `name = "v";`, `"name": "v"`, `set -x NAME v`,

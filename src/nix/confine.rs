@@ -261,10 +261,19 @@ pub fn networked(show_derivation: &serde_json::Value) -> Vec<(String, Option<Str
             fixed || env.get("outputHash").is_some() || env.get("__impure").is_some()
         })
         .map(|(path, d)| {
-            let url = ["url", "urls", "urlsToTry"]
+            // Where it would fetch from: a `url` attribute, else the first URL in its
+            // environment or builder arguments.
+            let named = ["url", "urls", "urlsToTry"]
                 .iter()
-                .find_map(|k| d["env"][*k].as_str())
-                .map(|s| s.split_whitespace().next().unwrap_or(s).to_owned());
+                .find_map(|k| d["env"][*k].as_str());
+            let texts = d["env"].as_object().into_iter().flat_map(|e| e.values());
+            let texts = texts.chain(d["args"].as_array().into_iter().flatten());
+            let url = named
+                .into_iter()
+                .chain(texts.filter_map(|v| v.as_str()))
+                .flat_map(str::split_whitespace)
+                .find(|w| w.contains("://"))
+                .map(|w| w.trim_matches(['"', '\'', ';', ')']).to_owned());
             (path.clone(), url)
         })
         .collect()
