@@ -14,7 +14,7 @@ pub fn run(args: &LlmKeyArgs) -> anyhow::Result<i32> {
     if args.delete {
         entry
             .delete_credential()
-            .context("removing the key from the keyring")?;
+            .map_err(|e| InputError(format!("removing the key: {e}")))?;
         eprintln!("nfai: removed the key for {}", args.url);
         return Ok(0);
     }
@@ -27,11 +27,9 @@ pub fn run(args: &LlmKeyArgs) -> anyhow::Result<i32> {
     if key.is_empty() {
         return Err(InputError("no key on standard input".into()).into());
     }
-    entry.set_password(key).map_err(|e| {
-        InputError(format!(
-            "storing the key in the keyring failed ({e}); set NFAI_LLM_API_KEY in the environment instead"
-        ))
-    })?;
+    entry
+        .set_password(key)
+        .map_err(|e| InputError(format!("storing the key: {e}")))?;
     eprintln!("nfai: stored the key for {}", args.url);
     Ok(0)
 }

@@ -1,8 +1,6 @@
 //! Where an LLM server's API key comes from, and where it may go: nfai's own setting
 //! (`NFAI_LLM_API_KEY`) for any server, a provider's own variable only for that provider's
-//! host, else the system keyring (Secret Service; kernel keyutils on headless Linux).
-
-use std::sync::LazyLock;
+//! host, else the system keyring (Secret Service; the kernel keyring on headless Linux).
 
 use super::providers;
 
@@ -49,29 +47,82 @@ pub fn api_key(url: &str) -> Option<(String, Source)> {
 pub enum KeyError {
     #[error("no keyring is available here ({0}); set NFAI_LLM_API_KEY in the environment instead")]
     NoKeyring(String),
-    #[error("the keyring refused: {0}")]
-    Keyring(#[from] keyring_core::Error),
+    #[error("the keyring refused: {0}; set NFAI_LLM_API_KEY in the environment instead")]
+    Refused(String),
 }
 
-/// The keyring entry for `url`'s key.
-pub fn entry(url: &str) -> Result<keyring_core::Entry, KeyError> {
-    STORE.as_ref().map_err(|e| KeyError::NoKeyring(e.clone()))?;
-    Ok(keyring_core::Entry::new(KEYRING_SERVICE, url)?)
+/// The stored key of one server URL.
+pub enum Entry {
+    /// The desktop's Secret Service (or the platform's own store).
+    Desktop(keyring_core::Entry),
+    /// The kernel's user keyring: needs no desktop session, lives until reboot (linked to
+    /// the persistent keyring where the kernel allows, which outlives logins).
+    #[cfg(target_os = "linux")]
+    Kernel(String),
 }
 
-/// The default credential store, chosen once: the desktop's Secret Service when it answers,
-/// else (Linux) the kernel's keyutils, which needs no desktop session.
-static STORE: LazyLock<Result<(), String>> = LazyLock::new(|| {
-    let desktop = keyring::Entry::store_status()
-        .as_ref()
-        .map_err(|e| e.to_string());
-    match desktop {
-        Ok(()) => Ok(()),
+/// The keyring entry for `url`'s key: the desktop's store when it answers, else (Linux) the
+/// kernel keyring.
+pub fn entry(url: &str) -> Result<Entry, KeyError> {
+    match keyring::Entry::store_status() {
+        Ok(()) => keyring_core::Entry::new(KEYRING_SERVICE, url)
+            .map(Entry::Desktop)
+            .map_err(|e| KeyError::Refused(e.to_string())),
         #[cfg(target_os = "linux")]
-        Err(why) => linux_keyutils_keyring_store::Store::new()
-            .map(|store| keyring_core::set_default_store(store))
-            .map_err(|e| format!("no Secret Service ({why}), no kernel keyutils ({e})")),
+        Err(_) => Ok(Entry::Kernel(format!("{KEYRING_SERVICE}:{url}"))),
         #[cfg(not(target_os = "linux"))]
-        Err(why) => Err(why),
+        Err(e) => Err(KeyError::NoKeyring(e.to_string())),
     }
-});
+}
+
+impl Entry {
+    pub fn get_password(&self) -> Result<String, KeyError> {
+        match self {
+            Entry::Desktop(e) => e.get_password().map_err(refused),
+            #[cfg(target_os = "linux")]
+            Entry::Kernel(name) => {
+                let key = user_keyring()?.search(name).map_err(refused)?;
+                let bytes = key.read_to_vec().map_err(refused)?;
+                String::from_utf8(bytes).map_err(refused)
+            }
+        }
+    }
+
+    pub fn set_password(&self, key: &str) -> Result<(), KeyError> {
+        match self {
+            Entry::Desktop(e) => e.set_password(key).map_err(refused),
+            #[cfg(target_os = "linux")]
+            Entry::Kernel(name) => {
+                let added = user_keyring()?.add_key(name, key).map_err(refused)?;
+                // Best effort: containers often deny the persistent keyring.
+                if let Ok(persistent) =
+                    linux_keyutils::KeyRing::get_persistent(linux_keyutils::KeyRingIdentifier::User)
+                {
+                    let _ = persistent.link_key(added);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub fn delete_credential(&self) -> Result<(), KeyError> {
+        match self {
+            Entry::Desktop(e) => e.delete_credential().map_err(refused),
+            #[cfg(target_os = "linux")]
+            Entry::Kernel(name) => user_keyring()?
+                .search(name)
+                .and_then(|k| k.invalidate())
+                .map_err(refused),
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn user_keyring() -> Result<linux_keyutils::KeyRing, KeyError> {
+    linux_keyutils::KeyRing::from_special_id(linux_keyutils::KeyRingIdentifier::User, true)
+        .map_err(|e| KeyError::NoKeyring(format!("kernel keyring: {e}")))
+}
+
+fn refused(e: impl std::fmt::Display) -> KeyError {
+    KeyError::Refused(e.to_string())
+}

@@ -144,3 +144,46 @@ fn llm_failures_leave_the_diagnosis_intact() {
         .assert()
         .code(2);
 }
+
+/// `nfai llm-key` stores a key where no desktop keyring runs (the kernel keyring), the backend
+/// sends it to that URL only, and `--delete` removes it.
+#[test]
+fn llm_key_round_trip_without_a_desktop() {
+    let server = chat_server(vec![
+        "{\"proposals\": []}".into(),
+        "{\"proposals\": []}".into(),
+    ]);
+    let stored = nfai_direct()
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .args(["llm-key", "--url", &server.url])
+        .write_stdin("key-from-the-keyring-77\n")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&stored.stderr);
+    assert!(stored.status.success(), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let explain = || {
+        nfai_direct()
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .current_dir(dir.path())
+            .args(["explain-failure", "--llm", "openai", "--llm-model", "m"])
+            .args(["--llm-url", &server.url])
+            .write_stdin("error: undefined variable 'b'\n")
+            .assert()
+            .success();
+    };
+    explain();
+    nfai_direct()
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .args(["llm-key", "--delete", "--url", &server.url])
+        .assert()
+        .success();
+    explain();
+    let requests = server.requests();
+    assert!(
+        requests[0].contains("Bearer key-from-the-keyring-77"),
+        "{}",
+        requests[0]
+    );
+    assert!(!requests[1].contains("key-from-the-keyring-77"), "deleted");
+}
