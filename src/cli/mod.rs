@@ -1,5 +1,6 @@
 //! The command-line interface: every subcommand and flag, as clap definitions.
 
+pub mod llm;
 pub mod review;
 
 use std::path::PathBuf;
@@ -71,25 +72,8 @@ pub struct ExplainFailureArgs {
     /// Seconds each check of a fix may take.
     #[arg(long, default_value_t = 900, value_name = "SECS")]
     pub step_timeout: u64,
-    /// Where fix proposals come from when nfai's own fixers know none: `offline` (no LLM,
-    /// the default) or `openai` (any OpenAI-compatible server). Proposals are validated
-    /// like any other fix.
-    #[arg(long, default_value = "offline", value_name = "BACKEND",
-          value_parser = clap::builder::PossibleValuesParser::new(crate::llm::BACKENDS.iter().map(|b| b.id())))]
-    pub llm: String,
-    /// Base URL of the OpenAI-compatible API, e.g. `http://localhost:11434/v1` for Ollama.
-    #[arg(long, env = "NFAI_LLM_URL", value_name = "URL")]
-    pub llm_url: Option<String>,
-    /// The model to ask.
-    #[arg(long, env = "NFAI_LLM_MODEL", value_name = "NAME")]
-    pub llm_model: Option<String>,
-    /// Seconds an LLM request may take.
-    #[arg(long, default_value_t = 120, value_name = "SECS")]
-    pub llm_timeout: u64,
-    /// Allow checking a model's proposal even where that reaches the network (a new URL,
-    /// fetcher or fixed-output derivation); without it such proposals are shown, not built.
-    #[arg(long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub llm: crate::cli::llm::LlmArgs,
     /// How many candidate fixes to try at most.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub max_candidates: usize,

@@ -49,6 +49,10 @@ pub fn run(args: &ExplainFailureArgs, style: Style) -> anyhow::Result<i32> {
         full_log: &fetch,
     };
     let mut finding = diagnose::diagnose(&log, &ctx);
+    if args.llm.show_prompt {
+        super::fix::show_prompt(&finding, args, &root)?;
+        return Ok(code);
+    }
     if finding.category != "no_failure" {
         super::fix::propose(&mut finding, args, &root, &cwd)?;
     }

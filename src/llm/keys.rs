@@ -12,29 +12,38 @@ pub const KEYRING_SERVICE: &str = "nfai";
 pub enum Source {
     Nfai,
     Provider(&'static str),
+    Command,
     Keyring,
 }
 
 impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Source::Nfai => f.write_str("NFAI_LLM_API_KEY"),
+            Source::Nfai => f.write_str("NFAI_API_KEY"),
+            Source::Command => f.write_str("the config's key-command"),
             Source::Provider(var) => f.write_str(var),
             Source::Keyring => f.write_str("the system keyring"),
         }
     }
 }
 
-/// The key to send to `url`, and where it came from.
-pub fn api_key(url: &str) -> Option<(String, Source)> {
+/// The key to send to `url`, and where it came from: `NFAI_API_KEY` (or the older
+/// `NFAI_LLM_API_KEY`), the provider's own variable for its own host only, the config's
+/// `key-command`, the keyring.
+pub fn api_key(url: &str, key_command: Option<&str>) -> Option<(String, Source)> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    if let Some(key) = env("NFAI_LLM_API_KEY") {
-        return Some((key, Source::Nfai));
+    for var in ["NFAI_API_KEY", "NFAI_LLM_API_KEY"] {
+        if let Some(key) = env(var) {
+            return Some((key, Source::Nfai));
+        }
     }
     if let Some(p) = providers::for_url(url) {
         if let Some(key) = env(p.key_var) {
             return Some((key, Source::Provider(p.key_var)));
         }
+    }
+    if let Some(key) = key_command.and_then(run_key_command) {
+        return Some((key, Source::Command));
     }
     entry(url)
         .ok()?
@@ -125,4 +134,17 @@ fn user_keyring() -> Result<linux_keyutils::KeyRing, KeyError> {
 
 fn refused(e: impl std::fmt::Display) -> KeyError {
     KeyError::Refused(e.to_string())
+}
+
+/// The first line a key command prints; `None` when it fails.
+fn run_key_command(line: &str) -> Option<String> {
+    let out = std::process::Command::new("sh")
+        .args(["-c", line])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let key = text.lines().next()?.trim();
+    (out.status.success() && !key.is_empty()).then(|| key.to_owned())
 }

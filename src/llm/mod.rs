@@ -3,26 +3,45 @@
 //! its checks are confined (see `nix::confine`).
 
 pub mod backends;
+pub mod client;
+pub mod config;
+pub mod context;
 pub mod keys;
 pub mod prompt;
 pub mod providers;
 pub mod redact;
+pub mod rounds;
+pub mod transcript;
 pub mod trust;
 
 use std::future::Future;
 use std::pin::Pin;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-/// What the backend is told about the failure (nfai's own types, not a vendor's).
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub category: String,
-    pub summary: String,
-    pub explanation: String,
-    pub evidence: Vec<String>,
-    /// Project files, relative path and (redacted) text.
-    pub files: Vec<(String, String)>,
+/// What is sent to a backend: nfai's own message shape, the same for every backend (and what
+/// transcripts record and the cache is keyed by). The user message is already redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompt {
+    /// Which prompt template: `fix` or `explain`.
+    pub task: String,
+    pub system: String,
+    pub user: String,
+    /// The JSON schema the answer must follow (for servers that enforce one).
+    pub schema: Value,
+}
+
+impl Prompt {
+    /// The prompt of `task` with the user message `user` (already redacted by `context`).
+    pub fn new(task: prompt::Task, user: String) -> Prompt {
+        Prompt {
+            task: task.name().to_owned(),
+            system: task.system(),
+            user,
+            schema: task.schema(),
+        }
+    }
 }
 
 /// One proposed change, as the backend answered it.
@@ -47,14 +66,18 @@ pub enum LlmError {
     Request(String),
     #[error("the LLM answer is not the JSON nfai asked for: {0}")]
     Answer(String),
+    #[error("replay: {0}")]
+    Replay(String),
 }
 
-pub type Proposals<'a> = Pin<Box<dyn Future<Output = Result<Vec<Proposal>, LlmError>> + 'a>>;
+pub type Completion<'a> = Pin<Box<dyn Future<Output = Result<String, LlmError>> + 'a>>;
 
-/// A source of fix proposals.
+/// A source of answers: given nfai's prompt, the model's raw text.
 pub trait Backend: Sync {
     fn id(&self) -> &'static str;
-    fn propose<'a>(&'a self, settings: &'a Settings, request: &'a Request) -> Proposals<'a>;
+    /// One line for `--help` and `nfai config show`.
+    fn about(&self) -> &'static str;
+    fn complete<'a>(&'a self, settings: &'a Settings, prompt: &'a Prompt) -> Completion<'a>;
 }
 
 /// Where and how to reach a backend.
@@ -65,10 +88,21 @@ pub struct Settings {
     pub model: Option<String>,
     /// How long one request may take.
     pub timeout: std::time::Duration,
+    /// The program of the `command` backend, as a shell-like word list.
+    pub command: Option<String>,
+    /// The transcript the `replay` backend answers from.
+    pub replay: Option<std::path::PathBuf>,
+    /// A program that prints the API key (a password manager's CLI), from the user's config.
+    pub key_command: Option<String>,
 }
 
 /// Every backend; `offline` is the default.
-pub static BACKENDS: &[&dyn Backend] = &[&backends::offline::Offline, &backends::openai::OpenAi];
+pub static BACKENDS: &[&dyn Backend] = &[
+    &backends::offline::Offline,
+    &backends::openai::OpenAi,
+    &backends::command::CommandBackend,
+    &backends::replay::Replay,
+];
 
 pub fn backend(id: &str) -> Option<&'static dyn Backend> {
     BACKENDS.iter().copied().find(|b| b.id() == id)
@@ -80,10 +114,19 @@ pub const MAX_ANSWER_BYTES: usize = 256 * 1024;
 /// Parses a backend's answer: the JSON object of `prompts/fix.md`, also when wrapped in a
 /// Markdown code fence or surrounded by prose.
 pub fn parse_answer(text: &str) -> Result<Vec<Proposal>, LlmError> {
+    let object = json_object(text)?;
     #[derive(Deserialize)]
     struct Answer {
         proposals: Vec<Proposal>,
     }
+    let answer: Answer = serde_json::from_value(object)
+        // serde's message quotes the model's text: say only what was wrong.
+        .map_err(|_| LlmError::Answer("not in the shape {\"proposals\": [...]}".into()))?;
+    Ok(answer.proposals)
+}
+
+/// The JSON object in an answer (the whole text, a fenced block, or the outermost braces).
+pub fn json_object(text: &str) -> Result<Value, LlmError> {
     if text.len() > MAX_ANSWER_BYTES {
         return Err(LlmError::Answer(format!(
             "it is {} bytes long, more than the {MAX_ANSWER_BYTES} nfai reads",
@@ -96,16 +139,13 @@ pub fn parse_answer(text: &str) -> Result<Vec<Proposal>, LlmError> {
     let end = text
         .rfind('}')
         .ok_or_else(|| LlmError::Answer("no JSON object".into()))?;
-    let answer: Answer = serde_json::from_str(text.get(start..=end).unwrap_or_default())
-        // serde's message quotes the model's text: keep only where it failed.
-        .map_err(|e| {
-            LlmError::Answer(format!(
-                "invalid JSON at line {} column {}",
-                e.line(),
-                e.column()
-            ))
-        })?;
-    Ok(answer.proposals)
+    serde_json::from_str(text.get(start..=end).unwrap_or_default()).map_err(|e| {
+        LlmError::Answer(format!(
+            "invalid JSON at line {} column {}",
+            e.line(),
+            e.column()
+        ))
+    })
 }
 
 #[cfg(test)]

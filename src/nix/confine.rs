@@ -226,6 +226,15 @@ fn finish(mut out: Vec<String>, allowed: &[PathBuf], flake: bool) -> Untrusted {
     Untrusted(out)
 }
 
+/// The Nix system of this machine (`x86_64-linux`), for dev shell attributes.
+pub fn current_system() -> String {
+    let os = match std::env::consts::OS {
+        "macos" => "darwin",
+        os => os,
+    };
+    format!("{}-{os}", std::env::consts::ARCH)
+}
+
 /// The derivations a `--dry-run` says it would build.
 pub fn to_build(dry_run_stderr: &str) -> Vec<String> {
     let mut out = Vec::new();

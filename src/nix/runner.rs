@@ -255,3 +255,15 @@ pub async fn parse_file(file: &std::path::Path, timeout: Duration) -> Result<Ste
     let dir = file.parent().unwrap_or(std::path::Path::new("."));
     run_step(&argv, dir, timeout).await
 }
+
+/// `nix --version`'s answer (`nix (Nix) 2.8.0`), for the LLM context; `None` without Nix.
+pub fn nix_version() -> Option<String> {
+    let out = Command::new("nix")
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(text.lines().next()?.trim().to_owned()).filter(|v| out.status.success() && !v.is_empty())
+}

@@ -48,6 +48,7 @@ pub fn finding(f: &mut Finding) {
         }
     };
     fix(&mut f.summary);
+    f.model_explanation.iter_mut().for_each(fix);
     fix(&mut f.explanation);
     f.evidence.iter_mut().for_each(|e| fix(&mut e.text));
     f.secondary.iter_mut().for_each(|s| fix(&mut s.summary));
@@ -57,6 +58,9 @@ pub fn finding(f: &mut Finding) {
         x.diff.iter_mut().for_each(fix);
         x.commands.iter_mut().for_each(fix);
         x.edits.iter_mut().for_each(|e| fix(&mut e.new_text));
+        x.rounds
+            .iter_mut()
+            .for_each(|r| r.failure.iter_mut().for_each(fix));
         for a in &mut x.attempts {
             fix(&mut a.description);
             fix(&mut a.diff);

@@ -27,6 +27,9 @@ struct Raw {
     ignore: Vec<String>,
     change_request_pattern: Option<String>,
     nixpkgs_max_age_days: Option<u64>,
+    /// The LLM settings, read by `llm::config`.
+    #[serde(default, rename = "llm")]
+    _llm: Option<toml::Table>,
 }
 
 #[derive(Debug, thiserror::Error)]

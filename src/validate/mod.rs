@@ -316,8 +316,8 @@ async fn model_checks(
         .collect();
     let mut allowed = vec![scratch.root.clone()];
     allowed.extend(named_paths(&argv));
-    let confined =
-        nix::confine::confine(&argv, &allowed, &current_system()).map_err(|e| e.to_string())?;
+    let confined = nix::confine::confine(&argv, &allowed, &nix::confine::current_system())
+        .map_err(|e| e.to_string())?;
     let cwd =
         map_into(&plan.cwd, &plan.root, &scratch.root).unwrap_or_else(|| scratch.root.clone());
     let run = |argv: &nix::confine::Untrusted| {
@@ -403,15 +403,6 @@ fn named_paths(argv: &[String]) -> Vec<PathBuf> {
             })
         })
         .collect()
-}
-
-/// The Nix system of this machine (`x86_64-linux`), for dev shell attributes.
-fn current_system() -> String {
-    let os = match std::env::consts::OS {
-        "macos" => "darwin",
-        os => os,
-    };
-    format!("{}-{os}", std::env::consts::ARCH)
 }
 
 fn is_nix(path: &Path) -> bool {

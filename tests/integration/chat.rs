@@ -28,6 +28,14 @@ impl ChatServer {
         self.requests.lock().unwrap().clone()
     }
 
+    /// The fix requests (chat completions that are not explanations).
+    pub fn fix_requests(&self) -> Vec<String> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.starts_with("POST /v1/chat/completions ") && !r.contains(EXPLAIN_MARK))
+            .collect()
+    }
+
     /// The requests that were not chat completions: what a planted fetch would send.
     pub fn other_requests(&self) -> Vec<String> {
         self.requests()
@@ -36,6 +44,11 @@ impl ChatServer {
             .collect()
     }
 }
+
+/// What tells an explanation request (the name of its answer schema).
+const EXPLAIN_MARK: &str = "nfai_explain";
+/// The explanation the server gives.
+const EXPLANATION: &str = "{\"explanation\": \"The name is misspelt.\"}";
 
 /// How long a server keeps accepting connections; it stops by itself.
 const LIFETIME: Duration = Duration::from_secs(300);
@@ -102,10 +115,18 @@ fn start() -> ChatServer {
                 .unwrap()
                 .push(format!("{head}\n{}", String::from_utf8_lossy(&body)));
             let mut stream = stream;
-            let next = if chat {
-                script.lock().unwrap().pop_front()
-            } else {
-                None
+            // Explanations get a canned answer; fix requests the script, then no proposals.
+            let explain = String::from_utf8_lossy(&body).contains(EXPLAIN_MARK);
+            let next = match (chat, explain) {
+                (false, _) => None,
+                (true, true) => Some(EXPLANATION.to_owned()),
+                (true, false) => Some(
+                    script
+                        .lock()
+                        .unwrap()
+                        .pop_front()
+                        .unwrap_or_else(|| "{\"proposals\": []}".to_owned()),
+                ),
             };
             let reply = match next {
                 Some(answer) => json!({
@@ -138,9 +159,15 @@ fn start() -> ChatServer {
 }
 
 /// nfai with the loopback server reachable directly, whatever proxy or LLM settings the
-/// machine has.
+/// machine has, and a cache and config directory of its own (empty).
 pub fn nfai_direct() -> assert_cmd::Command {
+    static BASE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let base = BASE.get_or_init(|| tempfile::tempdir().unwrap()).path();
+    let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut cmd = nfai();
+    cmd.env("XDG_CACHE_HOME", base.join(format!("cache-{run}")))
+        .env("XDG_CONFIG_HOME", base.join("config"));
     for var in [
         "HTTP_PROXY",
         "http_proxy",
@@ -151,6 +178,10 @@ pub fn nfai_direct() -> assert_cmd::Command {
         "NFAI_LLM_URL",
         "NFAI_LLM_MODEL",
         "NFAI_LLM_API_KEY",
+        "NFAI_API_KEY",
+        "NFAI_LLM",
+        "NFAI_LLM_COMMAND",
+        "OPENAI_API_KEY",
     ] {
         cmd.env_remove(var);
     }

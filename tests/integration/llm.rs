@@ -64,8 +64,8 @@ fn llm_proposals_are_validated_like_any_fix() {
         stderr.contains("dropped an LLM proposal “rename a binding that is not there”"),
         "{stderr}"
     );
-    let requests = server.requests();
-    assert_eq!(requests.len(), 1);
+    let requests = server.fix_requests();
+    assert_eq!(requests.len(), 1, "validated in round 1");
     let request = requests[0].to_ascii_lowercase();
     assert!(
         request.contains("authorization: bearer test-key-123"),
@@ -99,7 +99,8 @@ fn llm_failures_leave_the_diagnosis_intact() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("default.nix"), "let a = 1; in b\n").unwrap();
     let log = "error: undefined variable 'b'\n\n       at /x/default.nix:1:15:\n";
-    let server = chat_server(vec!["I am sorry, I cannot help with that.".into()]);
+    let sorry = "I am sorry, I cannot help with that.".to_owned();
+    let server = chat_server(vec![sorry.clone(), sorry]);
     let run = |extra: &[&str]| {
         let out = nfai_direct()
             .current_dir(dir.path())
@@ -113,8 +114,17 @@ fn llm_failures_leave_the_diagnosis_intact() {
         assert_eq!(report["category"], "undefined_variable");
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
-    let stderr = run(&["--llm-url", &server.url, "--llm-model", "m"]);
+    let stderr = run(&[
+        "--llm-url",
+        &server.url,
+        "--llm-model",
+        "m",
+        "--max-rounds",
+        "1",
+    ]);
     assert!(stderr.contains("not the JSON nfai asked for"), "{stderr}");
+    assert_eq!(server.fix_requests().len(), 2, "asked again once");
+    assert!(server.fix_requests()[1].contains("could not be read"));
     let closed = TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}/v1", closed.local_addr().unwrap());
     drop(closed);
@@ -185,5 +195,6 @@ fn llm_key_round_trip_without_a_desktop() {
         "{}",
         requests[0]
     );
-    assert!(!requests[1].contains("key-from-the-keyring-77"), "deleted");
+    let last = requests.last().unwrap();
+    assert!(!last.contains("key-from-the-keyring-77"), "deleted: {last}");
 }
