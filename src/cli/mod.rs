@@ -29,8 +29,13 @@ pub enum Command {
     /// Find the root cause of a failed nix build / develop / flake check / nix-build.
     ExplainFailure(ExplainFailureArgs),
     /// Store (or with --delete remove) the API key of an LLM server in the system keyring;
-    /// the key is read from standard input.
+    /// the key is read from standard input. Same as `nfai auth set|delete`.
+    #[command(hide = true)]
     LlmKey(LlmKeyArgs),
+    /// Keep, check or remove an LLM server's API key in the system keyring.
+    Auth(AuthArgs),
+    /// Show the effective LLM settings and where each comes from.
+    Config(ConfigArgs),
     /// Print the documentation of a failure category or review rule.
     Explain(ExplainArgs),
     /// Audit a repository (or a change) for Nix-first policy compliance.
@@ -90,6 +95,40 @@ pub struct ExplainArgs {
     /// List every id with its title.
     #[arg(long)]
     pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    #[command(subcommand)]
+    pub action: AuthAction,
+    /// The server's base URL (default: the configured `url`).
+    #[arg(long, global = true, value_name = "URL")]
+    pub url: Option<String>,
+    /// The backend whose server is meant (default: the configured backend).
+    #[arg(long, global = true, value_name = "BACKEND")]
+    pub backend: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum AuthAction {
+    /// Store the key read from standard input.
+    Set,
+    /// Say where the key for the server comes from, without printing it.
+    Status,
+    /// Remove the stored key.
+    Delete,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print every LLM setting, its value and where it came from.
+    Show(crate::cli::llm::LlmArgs),
 }
 
 #[derive(Debug, Args)]

@@ -188,11 +188,7 @@ fn repair(
         Err(e) => warn(&e),
     }
     let mut best = Stop {
-        level: if finding.derivation.is_some() {
-            Level::Eval
-        } else {
-            Level::Parse
-        },
+        level: original_level(finding),
         failure: format!("{}: {}", finding.category, finding.summary),
     };
     let mut history: Vec<PreviousAttempt> = Vec::new();
@@ -277,6 +273,16 @@ fn repair(
         }
     }
     Ok(None)
+}
+
+/// Where the original failure stopped: Nix reports syntax errors and undefined variables
+/// when parsing, other evaluation errors when evaluating, builder failures when building.
+fn original_level(finding: &Finding) -> Level {
+    match finding.category {
+        "syntax_error" | "undefined_variable" => Level::None,
+        _ if finding.derivation.is_some() => Level::Eval,
+        _ => Level::Parse,
+    }
 }
 
 /// How long the model's explanation may be when shown.

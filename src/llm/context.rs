@@ -67,8 +67,9 @@ pub fn fix(
             break;
         }
         let body = cut(&f.text, room);
-        out.push_if_fits(&format!("{head}{body}\n```\n"));
-        files.push(name);
+        if out.push_if_fits(&format!("{head}{body}\n```\n")) {
+            files.push(name);
+        }
     }
     Built {
         text: super::redact::redact(&out.text),
@@ -88,14 +89,16 @@ pub fn explain(finding: &Finding, env: &Environment, tokens: usize) -> String {
 fn header(out: &mut Budget, finding: &Finding, env: &Environment) {
     let root_line = finding.evidence.first();
     let mut must = String::new();
+    // Cut to fit even the smallest budget, so that these lines are always there.
+    let (summary_max, line_max) = (500.min(out.max_chars / 5), 1000.min(out.max_chars / 2));
     let _ = writeln!(must, "Failure category: {}", finding.category);
-    let _ = writeln!(must, "Summary: {}", cut(&finding.summary, 500));
+    let _ = writeln!(must, "Summary: {}", cut(&finding.summary, summary_max));
     if let Some(e) = root_line {
         let _ = writeln!(
             must,
             "Root-cause line (log line {}): {}",
             e.line,
-            cut(&e.text, 1000)
+            cut(&e.text, line_max)
         );
     }
     out.push_always(&must);
@@ -189,11 +192,12 @@ fn locked_nixpkgs(root: &Path) -> Option<String> {
     }
 }
 
+/// `text` in at most `max` bytes, saying how much was left out.
 fn cut(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
     }
-    let end = text.floor_char_boundary(max);
+    let end = text.floor_char_boundary(max.saturating_sub(32));
     format!("{}… ({} more bytes)", &text[..end], text.len() - end)
 }
 
@@ -220,10 +224,12 @@ impl Budget {
         self.text.push_str(s);
     }
 
-    fn push_if_fits(&mut self, s: &str) {
-        if s.len() <= self.room() {
+    fn push_if_fits(&mut self, s: &str) -> bool {
+        let fits = s.len() <= self.room();
+        if fits {
             self.text.push_str(s);
         }
+        fits
     }
 }
 
@@ -259,7 +265,8 @@ mod tests {
     #[test]
     fn the_budget_holds_and_keeps_the_root_cause() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("flake.nix"), "{ x = 1; }\n".repeat(20_000)).unwrap();
+        let big: String = (0..20_000).map(|i| format!("  a{i} = {i};\n")).collect();
+        std::fs::write(dir.path().join("flake.nix"), format!("{{\n{big}}}\n")).unwrap();
         let project = Project::load(dir.path());
         let env = environment(dir.path(), Some("2.8.0".into()));
         let f = finding(5000, 2000);
@@ -267,8 +274,9 @@ mod tests {
             let built = fix(&f, &project, &env, &[], budget);
             assert!(
                 tokens(&built.text) <= budget + 50,
-                "{budget}: {}",
-                tokens(&built.text)
+                "{budget}: {}\n{}",
+                tokens(&built.text),
+                built.text
             );
             assert!(built.text.contains("Root-cause line (log line 1): 0: eee"));
         }

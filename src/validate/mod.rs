@@ -231,7 +231,7 @@ async fn ladder(
             return Err(format!(
                 "nix-instantiate --parse {}: {}",
                 c.path.display(),
-                step.tail(3)
+                shown(&[step.tail(3)], &scratch)
             ));
         }
     }

@@ -128,6 +128,26 @@ fn start() -> ChatServer {
                         .unwrap_or_else(|| "{\"proposals\": []}".to_owned()),
                 ),
             };
+            if let Some(status) = next.as_deref().and_then(|a| a.strip_prefix("HTTP ")) {
+                let body =
+                    json!({"error": {"message": format!("scripted {status}"), "type": "test"}})
+                        .to_string();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} Scripted\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                continue;
+            }
+            if head.starts_with("GET /v1/models ") {
+                let body = json!({"object": "list", "data": [{"id": "model-a", "object": "model"}, {"id": "model-b", "object": "model"}]}).to_string();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                continue;
+            }
             let reply = match next {
                 Some(answer) => json!({
                     "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "test",

@@ -5,5 +5,6 @@ mod common;
 mod explain_failure;
 mod fix;
 mod llm;
+mod llm_layer;
 mod llm_trust;
 mod review;
