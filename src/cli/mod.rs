@@ -1,5 +1,6 @@
 //! The command-line interface: every subcommand and flag, as clap definitions.
 
+pub mod repro;
 pub mod review;
 
 use std::path::PathBuf;
@@ -30,10 +31,12 @@ pub enum Command {
     /// Store (or with --delete remove) the API key of an LLM server in the system keyring;
     /// the key is read from standard input.
     LlmKey(LlmKeyArgs),
-    /// Print the documentation of a failure category or review rule.
+    /// Print the documentation of a failure category, review rule or reproducibility cause.
     Explain(ExplainArgs),
     /// Audit a repository (or a change) for Nix-first policy compliance.
     Review(crate::cli::review::ReviewArgs),
+    /// Rebuild outputs and check that they are bit-for-bit the same; say what differs and why.
+    Repro(crate::cli::repro::ReproArgs),
 }
 
 #[derive(Debug, Args)]
@@ -93,7 +96,8 @@ pub struct ExplainFailureArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// A category id (e.g. hash_mismatch) or review rule code (e.g. NF001).
+    /// A category id (e.g. hash_mismatch), review rule code (e.g. NF001) or reproducibility
+    /// cause (e.g. timestamp).
     #[arg(required_unless_present = "list")]
     pub id: Option<String>,
     /// List every id with its title.

@@ -1,5 +1,6 @@
 //! The only module that runs Nix: the user's failing command (teeing its output live while
-//! it is analysed) and `nix-store --read-log` for full build logs.
+//! it is analysed), `nix-store --read-log` for full build logs, validation steps, and the
+//! builds and rebuilds of `nfai repro`.
 
 use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
@@ -209,4 +210,99 @@ pub async fn parse_file(file: &std::path::Path, timeout: Duration) -> Result<Ste
     ];
     let dir = file.parent().unwrap_or(std::path::Path::new("."));
     run_step(&argv, dir, timeout).await
+}
+
+/// What a Nix command printed, for commands whose answer nfai parses.
+pub struct Captured {
+    /// The exit code; a signal death maps to 128 + the signal.
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    /// The last `MAX_CAPTURE` bytes of stderr.
+    pub stderr: Vec<u8>,
+}
+
+/// Runs `argv`, capturing stdout and (the tail of) stderr.
+fn capture(argv: &[String]) -> Result<Captured, RunError> {
+    let program = argv.first().cloned().unwrap_or_default();
+    let mut child = Command::new(&program)
+        .args(&argv[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| RunError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let errors = thread::spawn(move || {
+        let mut buf = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        while let Ok(n @ 1..) = stderr.read(&mut chunk) {
+            buf.extend_from_slice(&chunk[..n]);
+            if buf.len() > MAX_CAPTURE {
+                buf.drain(..buf.len() - MAX_CAPTURE);
+            }
+        }
+        buf
+    });
+    let mut out = Vec::new();
+    let read = stdout.read_to_end(&mut out);
+    let status = child.wait();
+    let stderr = errors.join().unwrap_or_default();
+    let status = read
+        .and(status)
+        .map_err(|source| RunError::Wait { program, source })?;
+    Ok(Captured {
+        code: exit_code(status),
+        stdout: out,
+        stderr,
+    })
+}
+
+fn nix(args: &[&str], installable: &str, nix_args: &[String]) -> Vec<String> {
+    let mut argv: Vec<String> = std::iter::once("nix")
+        .chain(args.iter().copied())
+        .map(str::to_owned)
+        .collect();
+    argv.push(installable.to_owned());
+    argv.extend(nix_args.iter().cloned());
+    argv
+}
+
+/// `nix build --no-link --json INSTALLABLE`; with `rebuild`, builds it again even though
+/// it is valid (`--rebuild`) and keeps a differing output as `<out>.check`
+/// (`--keep-failed`), so the two can be compared.
+pub fn build(installable: &str, rebuild: bool, nix_args: &[String]) -> Result<Captured, RunError> {
+    let mut args = vec!["build", "--no-link", "--json"];
+    if rebuild {
+        args.extend(["--rebuild", "--keep-failed"]);
+    }
+    capture(&nix(&args, installable, nix_args))
+}
+
+/// `nix eval --json INSTALLABLE --apply builtins.attrNames`: the names in an attribute set.
+pub fn attr_names(installable: &str, nix_args: &[String]) -> Result<Captured, RunError> {
+    capture(&nix(
+        &["eval", "--json", "--apply", "builtins.attrNames"],
+        installable,
+        nix_args,
+    ))
+}
+
+/// The platform Nix builds for (`x86_64-linux`); `None` when Nix cannot say.
+pub fn current_system() -> Option<String> {
+    let argv = [
+        "nix",
+        "eval",
+        "--impure",
+        "--raw",
+        "--expr",
+        "builtins.currentSystem",
+    ]
+    .map(str::to_owned);
+    let out = capture(&argv).ok()?;
+    let system = String::from_utf8(out.stdout).ok()?;
+    (out.code == 0 && !system.is_empty()).then_some(system)
 }

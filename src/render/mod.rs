@@ -5,6 +5,7 @@ pub mod diff;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod repro;
 pub mod review;
 pub mod style;
 
