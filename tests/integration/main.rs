@@ -4,4 +4,5 @@ mod common;
 mod explain_failure;
 mod fix;
 mod llm;
+mod repro;
 mod review;
