@@ -60,6 +60,11 @@ pub struct ExplainFailureArgs {
     /// Write the validated fix to the working tree (and run its commands).
     #[arg(long)]
     pub apply: bool,
+    /// With --apply: make the applied fix one git commit whose message carries the
+    /// change-request id ID (default: `change-request-id` in .nfai.toml) and says how the
+    /// fix was validated. Refused when other changes are staged.
+    #[arg(long, value_name = "ID", num_args = 0..=1, require_equals = true, default_missing_value = "", requires = "apply")]
+    pub commit: Option<String>,
     /// The level a fix must reach to be shown as validated; default: build when nfai runs
     /// the command, else eval.
     #[arg(long, value_enum, value_name = "LEVEL")]

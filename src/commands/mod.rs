@@ -1,6 +1,7 @@
 //! One file per subcommand: orchestration only. This layer is the only one that writes
 //! user files and decides exit codes.
 
+pub mod commit;
 pub mod explain;
 pub mod explain_failure;
 pub mod fix;

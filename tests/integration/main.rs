@@ -1,5 +1,6 @@
 //! The integration tests: one binary driving the built `nfai` end to end.
 
+mod commit;
 mod common;
 mod explain_failure;
 mod fix;
