@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{copy_dir, fixtures, nfai};
+use crate::common::{copy_dir, fixtures, nfai, nix_available, project, NIX_CONFIG};
 use crate::review::git;
 
 fn git_out(dir: &Path, args: &[&str]) -> String {
@@ -17,14 +17,19 @@ fn git_out(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-/// `nfai review --fix` in `dir` with a commit identity for git.
-fn review_fix(dir: &Path, commit: &str) -> (i32, String) {
-    let out = nfai()
-        .current_dir(dir)
+/// `nfai` in `dir` with a commit identity for git.
+fn nfai_in(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = nfai();
+    cmd.current_dir(dir)
         .env("GIT_AUTHOR_NAME", "t")
         .env("GIT_AUTHOR_EMAIL", "t@example.org")
         .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.org")
+        .env("GIT_COMMITTER_EMAIL", "t@example.org");
+    cmd
+}
+
+fn review_fix(dir: &Path, commit: &str) -> (i32, String) {
+    let out = nfai_in(dir)
         .args(["review", "--fix", commit, "."])
         .output()
         .unwrap();
@@ -111,4 +116,52 @@ fn the_default_id_comes_from_the_config() {
     let (code, stderr) = review_fix(dir, "--commit");
     assert_eq!(code, 1, "{stderr}");
     assert!(git_out(dir, &["log", "-1", "--format=%s"]).starts_with("CRQ-9 nfai: "));
+}
+
+#[test]
+fn explain_failure_apply_commits_the_validated_fix() {
+    if !nix_available("explain_failure_apply_commits_the_validated_fix") {
+        return;
+    }
+    let p = project("missing-build-tool");
+    let dir = p.root.as_path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "CRQ-1 start"]);
+    let before_tree = git_out(dir, &["rev-parse", "HEAD^{tree}"]);
+    let out = nfai_in(dir)
+        .env("NIX_CONFIG", NIX_CONFIG)
+        .args([
+            "explain-failure",
+            "--apply",
+            "--commit=CRQ-5",
+            "--format",
+            "json",
+            "--",
+        ])
+        .args(&p.argv)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("nfai: committed the change as "),
+        "{stderr}"
+    );
+    let message = git_out(dir, &["log", "-1", "--format=%B"]);
+    assert!(message.starts_with("CRQ-5 nfai: "), "{message}");
+    assert!(
+        message.contains(
+            "Changed: `nfai explain-failure --apply` fixed a `missing_build_tool` failure"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "Validated: the fix reached `build` in a scratch copy of the project with `nix build"
+        ),
+        "{message}"
+    );
+    assert_eq!(git_out(dir, &["status", "--porcelain"]), "");
+    git(dir, &["revert", "--no-edit", "HEAD"]);
+    assert_eq!(git_out(dir, &["rev-parse", "HEAD^{tree}"]), before_tree);
 }
