@@ -35,15 +35,7 @@ pub struct Run {
 /// Runs `argv` exactly as given, passing its stderr through to ours as it arrives while
 /// analysing it; stdout and stdin are the user's.
 pub fn run_and_analyse(argv: &[String], triggers: &AhoCorasick) -> Result<Run, RunError> {
-    let program = argv.first().cloned().unwrap_or_default();
-    let mut child = Command::new(&program)
-        .args(&argv[1..])
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|source| RunError::Spawn {
-            program: program.clone(),
-            source,
-        })?;
+    let (program, mut child) = spawn(argv, |c| c.stderr(Stdio::piped()))?;
     let stderr = child.stderr.take().expect("stderr is piped");
     let log = log::read(
         Tee {
@@ -60,6 +52,22 @@ pub fn run_and_analyse(argv: &[String], triggers: &AhoCorasick) -> Result<Run, R
         code: exit_code(status),
         log,
     })
+}
+
+/// Starts `argv` with the stdio `setup` chooses; returns the program's name (for errors)
+/// and the child.
+fn spawn(
+    argv: &[String],
+    setup: impl FnOnce(&mut Command) -> &mut Command,
+) -> Result<(String, std::process::Child), RunError> {
+    let program = argv.first().cloned().unwrap_or_default();
+    let child = setup(Command::new(&program).args(&argv[1..]))
+        .spawn()
+        .map_err(|source| RunError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+    Ok((program, child))
 }
 
 /// The full log of `drv` from the local store, analysed; `None` when Nix has none or is not
@@ -223,17 +231,11 @@ pub struct Captured {
 
 /// Runs `argv`, capturing stdout and (the tail of) stderr.
 fn capture(argv: &[String]) -> Result<Captured, RunError> {
-    let program = argv.first().cloned().unwrap_or_default();
-    let mut child = Command::new(&program)
-        .args(&argv[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|source| RunError::Spawn {
-            program: program.clone(),
-            source,
-        })?;
+    let (program, mut child) = spawn(argv, |c| {
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+    })?;
     let mut stderr = child.stderr.take().expect("stderr is piped");
     let mut stdout = child.stdout.take().expect("stdout is piped");
     let errors = thread::spawn(move || {

@@ -78,6 +78,27 @@ struct Entry {
     content: Option<Vec<u8>>,
 }
 
+impl Entry {
+    /// Reads the entry's contents from `r` to the end: hashed, and kept when small and
+    /// the archive's budget allows.
+    fn read(
+        name: String,
+        meta: Vec<(&'static str, String)>,
+        r: &mut dyn Read,
+        size: u64,
+        budget: &mut u64,
+    ) -> io::Result<Entry> {
+        let (digest, content) = digest(r, size, budget)?;
+        Ok(Entry {
+            name,
+            meta,
+            size,
+            digest,
+            content,
+        })
+    }
+}
+
 /// Hashes `r` to the end, keeping its bytes when it is small and the budget allows.
 fn digest(r: &mut dyn Read, size: u64, budget: &mut u64) -> io::Result<(u64, Option<Vec<u8>>)> {
     let keep = size <= KEEP_ENTRY && size <= *budget;
@@ -121,14 +142,7 @@ fn tar_entries(r: impl Read) -> io::Result<Vec<Entry>> {
             ("owner", owner),
         ];
         let size = e.size();
-        let (digest, content) = digest(&mut e, size, &mut budget)?;
-        out.push(Entry {
-            name,
-            meta,
-            size,
-            digest,
-            content,
-        });
+        out.push(Entry::read(name, meta, &mut e, size, &mut budget)?);
     }
     Ok(out)
 }
@@ -160,14 +174,7 @@ fn zip_entries(path: &Path) -> io::Result<Vec<Entry>> {
         ];
         let name = e.name().map_err(io::Error::other)?.into_owned();
         let size = e.size();
-        let (digest, content) = digest(&mut e, size, &mut budget)?;
-        out.push(Entry {
-            name,
-            meta,
-            size,
-            digest,
-            content,
-        });
+        out.push(Entry::read(name, meta, &mut e, size, &mut budget)?);
     }
     Ok(out)
 }
