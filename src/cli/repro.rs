@@ -6,13 +6,17 @@ use crate::render::Format;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit status: 0 all reproducible, 1 some output differs, 2 bad input or a build that fails outright.\n\nExamples:\n  nfai repro\n  nfai repro .#hello --rounds 3\n  nfai repro --format markdown >> \"$GITHUB_STEP_SUMMARY\""
+    after_help = "Exit status: 0 all reproducible, 1 some output differs, 2 bad input or a build that fails outright.\n\nExamples:\n  nfai repro\n  nfai repro .#hello --rounds 3\n  nfai repro --compare ./result ./result-ci\n  nfai repro --format markdown >> \"$GITHUB_STEP_SUMMARY\""
 )]
 pub struct ReproArgs {
     /// What to check (e.g. `.#hello`); default: every package and check of the flake in
     /// the current directory for the current system.
     #[arg(value_name = "INSTALLABLE")]
     pub installables: Vec<String>,
+    /// Compare two existing outputs (e.g. a CI build and a local one) instead of building:
+    /// the same report, without Nix.
+    #[arg(long, num_args = 2, value_names = ["FIRST", "SECOND"], conflicts_with = "installables")]
+    pub compare: Option<Vec<std::path::PathBuf>>,
     /// How many times to rebuild each output (stops at the first difference); more rounds
     /// catch rarer nondeterminism.
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]

@@ -18,13 +18,17 @@ use crate::repro::compare::Differ;
 use crate::repro::{nix_output, FileChange, Outcome, Report};
 
 pub fn run(args: &ReproArgs, style: Style) -> anyhow::Result<i32> {
+    let mut differ = Differ::default();
+    let mut report = Report::default();
+    if let Some([a, b]) = args.compare.as_deref() {
+        report.results.push(compare(&mut differ, a, b)?);
+        return finish(&report, args, style);
+    }
     let installables = if args.installables.is_empty() {
         default_installables(&args.nix_args)?
     } else {
         args.installables.clone()
     };
-    let mut differ = Differ::default();
-    let mut report = Report::default();
     for installable in &installables {
         eprintln!("nfai: building {installable}");
         let first = nix(runner::build(installable, false, &args.nix_args))?;
@@ -61,16 +65,38 @@ pub fn run(args: &ReproArgs, style: Style) -> anyhow::Result<i32> {
         }
         report.results.push(outcome);
     }
+    finish(&report, args, style)
+}
+
+/// Prints the report; exit 0 when everything was reproducible, else 1.
+fn finish(report: &Report, args: &ReproArgs, style: Style) -> anyhow::Result<i32> {
     let text = match args.format {
-        Format::Human => render::repro::human(&report, style),
-        Format::Json => render::repro::json(&report),
-        Format::Markdown => render::repro::markdown(&report),
+        Format::Human => render::repro::human(report, style),
+        Format::Json => render::repro::json(report),
+        Format::Markdown => render::repro::markdown(report),
     };
     std::io::stdout()
         .lock()
         .write_all(text.as_bytes())
         .context("writing the report")?;
     Ok(if report.all_reproducible() { 0 } else { 1 })
+}
+
+/// `--compare A B`: two existing outputs, without building.
+fn compare(differ: &mut Differ, a: &Path, b: &Path) -> anyhow::Result<Outcome> {
+    for p in [a, b] {
+        std::fs::symlink_metadata(p)
+            .map_err(|e| InputError(format!("--compare {}: {e}", p.display())))?;
+    }
+    let files = differ
+        .compare(a, b)
+        .with_context(|| format!("comparing {} with {}", a.display(), b.display()))?;
+    let (a, b) = (a.display().to_string(), b.display().to_string());
+    let mut outcome = Outcome::reproducible(&a, "", 0);
+    if !files.is_empty() {
+        outcome.differs(files, vec![(a, b)]);
+    }
+    Ok(outcome)
 }
 
 /// A Nix command that could not even start is the user's setup problem.

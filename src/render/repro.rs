@@ -21,24 +21,33 @@ fn summary(report: &Report) -> String {
 pub fn human(report: &Report, style: Style) -> String {
     let mut out = String::new();
     for r in &report.results {
+        // Zero rounds: two existing outputs compared (`--compare`), nothing rebuilt.
         if r.reproducible {
+            let verdict = match r.rounds {
+                0 => "identical".to_owned(),
+                n => format!("reproducible ({})", rebuilds(n)),
+            };
             let _ = writeln!(
                 out,
-                "{} {}: reproducible ({})",
+                "{} {}: {verdict}",
                 style.note("✓"),
-                style.bold(&r.installable),
-                rebuilds(r.rounds)
+                style.bold(&r.installable)
             );
             continue;
         }
+        let verdict = match r.rounds {
+            0 => "differs".to_owned(),
+            n => format!("not reproducible (differed in rebuild {n})"),
+        };
         let _ = writeln!(
             out,
-            "{} {}: not reproducible (differed in rebuild {})",
+            "{} {}: {verdict}",
             style.error("✗"),
-            style.bold(&r.installable),
-            r.rounds
+            style.bold(&r.installable)
         );
-        let _ = writeln!(out, "  derivation: {}", r.derivation);
+        if !r.derivation.is_empty() {
+            let _ = writeln!(out, "  derivation: {}", r.derivation);
+        }
         for (a, b) in &r.compared {
             let _ = writeln!(out, "  compared:   {a}\n              {b}");
         }

@@ -198,3 +198,43 @@ fn causes_are_explained() {
     let list = nfai().args(["explain", "--list"]).output().unwrap();
     assert!(String::from_utf8_lossy(&list.stdout).contains("build_path "));
 }
+
+#[test]
+fn compare_two_existing_outputs_without_nix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for (dir, stamp) in [(&a, "10:00:01"), (&b, "10:00:02")] {
+        std::fs::create_dir_all(dir.join("share")).unwrap();
+        std::fs::write(dir.join("share/same"), "x\n").unwrap();
+        std::fs::write(dir.join("share/banner"), format!("built at {stamp}\n")).unwrap();
+    }
+    std::fs::write(b.join("share/extra"), "").unwrap();
+    let run = |args: &[&std::path::Path]| {
+        let out = nfai()
+            .arg("repro")
+            .arg("--compare")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, stdout) = run(&[&a, &b]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("  changed share/banner\n") && stdout.contains("  added share/extra\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("      +built at 10:00:02\n") && stdout.contains("likely cause: timestamp"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("share/same"), "{stdout}");
+    let (code, stdout) = run(&[&a, &a]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains(": identical\n"), "{stdout}");
+    let (code, _) = run(&[&a, &tmp.path().join("missing")]);
+    assert_eq!(code, Some(2));
+}
