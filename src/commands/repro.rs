@@ -45,9 +45,14 @@ pub fn run(args: &ReproArgs, style: Style) -> anyhow::Result<i32> {
             if again.code == 0 {
                 continue;
             }
-            let pairs = nix_output::differing(&String::from_utf8_lossy(&again.stderr));
+            let stderr = String::from_utf8_lossy(&again.stderr);
+            let pairs = nix_output::differing(&stderr);
             if pairs.is_empty() {
                 return explain(&again, args, style);
+            }
+            for dir in nix_output::kept_build_dirs(&stderr) {
+                // The build succeeded: only its kept output matters, its directory is litter.
+                let _ = std::fs::remove_dir_all(dir);
             }
             let mut files = Vec::new();
             for (a, b) in &pairs {

@@ -52,6 +52,16 @@ pub fn differing(stderr: &str) -> Vec<(String, String)> {
     pairs
 }
 
+static KEPT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"note: keeping build directory '([^']+)'").expect("valid regex"));
+
+/// The build directories `--keep-failed` left behind (nfai needs only the `.check` output).
+pub fn kept_build_dirs(stderr: &str) -> Vec<String> {
+    KEPT.captures_iter(stderr)
+        .map(|c| c[1].to_owned())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +83,7 @@ mod tests {
             )]
         );
         assert!(differing("error: builder failed").is_empty());
+        let note = "note: keeping build directory '/tmp/nix-build-x.drv-0'\n";
+        assert_eq!(kept_build_dirs(note), ["/tmp/nix-build-x.drv-0"]);
     }
 }
