@@ -21,7 +21,15 @@ pub fn run(args: &ReproArgs, style: Style) -> anyhow::Result<i32> {
     let mut differ = Differ::default();
     let mut report = Report::default();
     if let Some([a, b]) = args.compare.as_deref() {
-        report.results.push(compare(&mut differ, a, b)?);
+        let outcome = compare(&mut differ, a, b)?;
+        if args.diffoscope && !outcome.reproducible {
+            diffoscope(
+                &a.display().to_string(),
+                &b.display().to_string(),
+                args.format,
+            )?;
+        }
+        report.results.push(outcome);
         return finish(&report, args, style);
     }
     let installables = if args.installables.is_empty() {

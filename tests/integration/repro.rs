@@ -232,6 +232,16 @@ fn compare_two_existing_outputs_without_nix() {
         "{stdout}"
     );
     assert!(!stdout.contains("share/same"), "{stdout}");
+    let no_diffoscope = nfai()
+        .env("PATH", tmp.path())
+        .args(["repro", "--diffoscope", "--format", "json", "--compare"])
+        .args([&a, &b])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&no_diffoscope.stderr);
+    assert!(stderr.contains("diffoscope is not installed"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&no_diffoscope.stdout).unwrap();
+    assert_eq!(report["results"][0]["cause"], "timestamp");
     let (code, stdout) = run(&[&a, &a]);
     assert_eq!(code, Some(0));
     assert!(stdout.contains(": identical\n"), "{stdout}");
