@@ -73,11 +73,11 @@ fn text(m: &Mismatch) -> (String, Facts) {
 fn hex(m: &Mismatch) -> String {
     let mut out = format!("binary, first difference at byte {:#x}:\n", m.offset);
     let row_start = m.offset & !0xf;
-    let lead = (m.offset - row_start) as usize;
-    let lead_bytes = &m.before[m.before.len().saturating_sub(lead)..];
+    let in_row = (m.offset - row_start) as usize;
+    let row_head = &m.before[m.before.len().saturating_sub(in_row)..];
     for (sign, rest) in [('-', &m.a), ('+', &m.b)] {
-        let mut bytes = lead_bytes.to_vec();
-        bytes.extend(rest.iter().take(HEX_ROWS * 16 - lead));
+        let mut bytes = row_head.to_vec();
+        bytes.extend(rest.iter().take(HEX_ROWS * 16 - in_row));
         for (i, row) in bytes.chunks(16).enumerate() {
             let hexes: Vec<String> = row.iter().map(|b| format!("{b:02x}")).collect();
             let ascii: String = row
