@@ -38,9 +38,15 @@ pub fn run(args: &ExplainFailureArgs, style: Style) -> anyhow::Result<i32> {
         roots.push(cwd.clone());
     }
     let mut finding = diagnose_log(&log, roots, args.no_fetch_log);
+    if args.llm.show_prompt {
+        super::fix::show_prompt(&finding, args, &root)?;
+        return Ok(code);
+    }
     if finding.category != "no_failure" {
         super::fix::propose(&mut finding, args, &root, &cwd)?;
     }
+    // Nix's messages about model-written code can carry the model's escape sequences.
+    render::inert::finding(&mut finding);
     let text = render_finding(&finding, args.format, style);
     std::io::stdout()
         .lock()

@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use crate::cli::repro::ReproArgs;
 use crate::commands::explain_failure::{diagnose_log, render_finding};
 use crate::commands::InputError;
-use crate::nix::runner::{self, Captured, RunError};
+use crate::nix::runner::{self, RunError, Step};
 use crate::render::{self, style::Style, Format};
 use crate::repro::compare::Differ;
 use crate::repro::{nix_output, FileChange, Outcome, Report};
@@ -40,7 +40,7 @@ pub fn run(args: &ReproArgs, style: Style) -> anyhow::Result<i32> {
     for installable in &installables {
         eprintln!("nfai: building {installable}");
         let first = nix(runner::build(installable, false, &args.nix_args))?;
-        if first.code != 0 {
+        if !first.ok() {
             return explain(&first, args, style);
         }
         let built = nix_output::built(&first.stdout)
@@ -50,7 +50,7 @@ pub fn run(args: &ReproArgs, style: Style) -> anyhow::Result<i32> {
             eprintln!("nfai: rebuilding {installable} ({round}/{})", args.rounds);
             let again = nix(runner::build(installable, true, &args.nix_args))?;
             outcome.rounds = round;
-            if again.code == 0 {
+            if again.ok() {
                 continue;
             }
             let stderr = String::from_utf8_lossy(&again.stderr);
@@ -113,7 +113,7 @@ fn compare(differ: &mut Differ, a: &Path, b: &Path) -> anyhow::Result<Outcome> {
 }
 
 /// A Nix command that could not even start is the user's setup problem.
-fn nix(result: Result<Captured, RunError>) -> anyhow::Result<Captured> {
+fn nix(result: Result<Step, RunError>) -> anyhow::Result<Step> {
     result.map_err(|e| match e {
         RunError::Spawn { .. } => InputError(e.to_string()).into(),
         e => anyhow::Error::new(e).context("running nix"),
@@ -137,7 +137,7 @@ fn default_installables(nix_args: &[String]) -> anyhow::Result<Vec<String>> {
         let attr = format!(".#{output}.{system}");
         let names = nix(runner::attr_names(&attr, nix_args))?;
         let stderr = String::from_utf8_lossy(&names.stderr);
-        if names.code != 0 {
+        if !names.ok() {
             if stderr.contains("does not provide attribute") {
                 continue;
             }
@@ -158,7 +158,7 @@ fn default_installables(nix_args: &[String]) -> anyhow::Result<Vec<String>> {
 }
 
 /// Explains a build that failed outright with the diagnosis of explain-failure; exit 2.
-fn explain(run: &Captured, args: &ReproArgs, style: Style) -> anyhow::Result<i32> {
+fn explain(run: &Step, args: &ReproArgs, style: Style) -> anyhow::Result<i32> {
     let log = crate::log::read(&run.stderr[..], crate::diagnose::triggers())
         .context("reading the build's log")?;
     let cwd = std::env::current_dir().context("reading the current directory")?;

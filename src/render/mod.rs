@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod human;
+pub mod inert;
 pub mod json;
 pub mod markdown;
 pub mod repro;

@@ -32,6 +32,9 @@ struct Raw {
     /// The id `--commit` uses when none is given.
     change_request_id: Option<String>,
     nixpkgs_max_age_days: Option<u64>,
+    /// The LLM settings, read by `llm::config`.
+    #[serde(default, rename = "llm")]
+    _llm: Option<toml::Table>,
 }
 
 #[derive(Debug, thiserror::Error)]
