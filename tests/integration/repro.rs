@@ -248,3 +248,29 @@ fn compare_two_existing_outputs_without_nix() {
     let (code, _) = run(&[&a, &tmp.path().join("missing")]);
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn the_reproducibility_check_rule_runs_only_when_enabled() {
+    let (_tmp, root) = flake("flake-outputs");
+    let nf028 = |root: &Path| {
+        let out = nfai()
+            .args(["review", "--format", "json", "--fail-on", "never"])
+            .arg(root)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "NF028")
+            .map(|f| f["message"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(nf028(&root).is_empty(), "off by default");
+    std::fs::write(root.join(".nfai.toml"), "extend-enable = [\"NF028\"]\n").unwrap();
+    assert_eq!(
+        nf028(&root),
+        ["none of the flake's checks verifies reproducibility"]
+    );
+}
