@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context as _;
+
 use crate::commands::InputError;
 use crate::git;
 use crate::review::Config;
@@ -103,7 +105,8 @@ impl Planned {
             self.id,
             self.files.join(", ")
         );
-        let id = git::commit_paths(&self.dir, &self.files, &message)?;
+        let id = git::commit_paths(&self.dir, &self.files, &message)
+            .context("the change is written but could not be committed")?;
         eprintln!("nfai: committed the change as {}", &id[..id.len().min(12)]);
         Ok(id)
     }
