@@ -13,5 +13,6 @@ pub mod llm;
 pub mod log;
 pub mod nix;
 pub mod render;
+pub mod repro;
 pub mod review;
 pub mod validate;

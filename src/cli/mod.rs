@@ -1,6 +1,7 @@
 //! The command-line interface: every subcommand and flag, as clap definitions.
 
 pub mod llm;
+pub mod repro;
 pub mod review;
 
 use std::path::PathBuf;
@@ -36,10 +37,12 @@ pub enum Command {
     Auth(AuthArgs),
     /// Show the effective LLM settings and where each comes from.
     Config(ConfigArgs),
-    /// Print the documentation of a failure category or review rule.
+    /// Print the documentation of a failure category, review rule or reproducibility cause.
     Explain(ExplainArgs),
     /// Audit a repository (or a change) for Nix-first policy compliance.
     Review(crate::cli::review::ReviewArgs),
+    /// Rebuild outputs and check that they are bit-for-bit the same; say what differs and why.
+    Repro(crate::cli::repro::ReproArgs),
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +66,11 @@ pub struct ExplainFailureArgs {
     /// Write the validated fix to the working tree (and run its commands).
     #[arg(long)]
     pub apply: bool,
+    /// With --apply: make the applied fix one git commit whose message carries the
+    /// change-request id ID (default: `change-request-id` in .nfai.toml) and says how the
+    /// fix was validated. Refused when other changes are staged.
+    #[arg(long, value_name = "ID", num_args = 0..=1, require_equals = true, default_missing_value = "", requires = "apply")]
+    pub commit: Option<String>,
     /// The level a fix must reach to be shown as validated; default: build when nfai runs
     /// the command, else eval.
     #[arg(long, value_enum, value_name = "LEVEL")]
@@ -89,7 +97,8 @@ pub struct ExplainFailureArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// A category id (e.g. hash_mismatch) or review rule code (e.g. NF001).
+    /// A category id (e.g. hash_mismatch), review rule code (e.g. NF001) or reproducibility
+    /// cause (e.g. timestamp).
     #[arg(required_unless_present = "list")]
     pub id: Option<String>,
     /// List every id with its title.

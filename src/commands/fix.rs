@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 
 use crate::cli::ExplainFailureArgs;
-use crate::commands::{InputError, Interrupted};
+use crate::commands::{commit, InputError, Interrupted};
 use crate::diagnose::{Finding, Fix};
 use crate::fix::{self, Project};
 use std::io::Write as _;
@@ -388,7 +388,41 @@ fn finish(
              (--validate eval or build)"
         );
     } else if args.apply {
+        let mut files: Vec<PathBuf> = changes.iter().map(|c| c.path.clone()).collect();
+        // A fix's git command names the file it adds last.
+        files.extend(
+            candidate
+                .commands
+                .iter()
+                .filter_map(|c| c.last().map(PathBuf::from)),
+        );
+        let planned = match &args.commit {
+            Some(id) if !files.is_empty() => Some(commit::plan(root, Some(id), None, &files)?),
+            _ => None,
+        };
         apply(root, &changes, &candidate.commands)?;
+        if let Some(planned) = planned {
+            let how = match &args.command {
+                c if c.is_empty() => String::new(),
+                c => format!(" with `{}`", c.join(" ")),
+            };
+            let source = if from_model {
+                " (a model's proposal)"
+            } else {
+                ""
+            };
+            planned.commit(
+                &candidate.description,
+                &format!(
+                    "`nfai explain-failure --apply` fixed a `{}` failure{source}",
+                    finding.category
+                ),
+                &format!(
+                    "the fix reached `{}` in a scratch copy of the project{how}",
+                    attempt.validated
+                ),
+            )?;
+        }
         if !candidate.nix_args.is_empty() {
             eprintln!(
                 "nfai: not applied, since nix.conf is outside the project: {}",

@@ -2,10 +2,12 @@
 //! user files and decides exit codes.
 
 pub mod auth;
+pub mod commit;
 pub mod config;
 pub mod explain;
 pub mod explain_failure;
 pub mod fix;
+pub mod repro;
 pub mod review;
 
 use crate::cli::{Cli, Command};
@@ -31,5 +33,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Auth(args) => auth::run(&args),
         Command::Config(args) => config::run(&args),
         Command::Review(args) => review::run(&args, style),
+        Command::Repro(args) => repro::run(&args, style),
     }
 }

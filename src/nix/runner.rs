@@ -1,6 +1,7 @@
 //! The only module that runs Nix: the user's failing command (teeing its output live while
-//! it is analysed), `nix-store --read-log` for full build logs, and the checks of proposed
-//! fixes (untrusted ones confined, see `confine`).
+//! it is analysed), `nix-store --read-log` for full build logs, the checks of proposed
+//! fixes (untrusted ones confined, see `confine`), and the builds and rebuilds of
+//! `nfai repro`.
 
 use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
@@ -254,6 +255,64 @@ pub async fn parse_file(file: &std::path::Path, timeout: Duration) -> Result<Ste
     ];
     let dir = file.parent().unwrap_or(std::path::Path::new("."));
     run_step(&argv, dir, timeout).await
+}
+
+/// Runs a command of `nfai repro` in the current directory to its end: a build takes as
+/// long as it takes (Ctrl-C stops it).
+fn run_to_end(argv: &[String]) -> Result<Step, RunError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| RunError::Spawn {
+            program: "the async runtime".into(),
+            source,
+        })?;
+    runtime.block_on(run_step(argv, std::path::Path::new("."), Duration::MAX))
+}
+
+fn nix(args: &[&str], installable: &str, nix_args: &[String]) -> Vec<String> {
+    let mut argv: Vec<String> = std::iter::once("nix")
+        .chain(args.iter().copied())
+        .map(str::to_owned)
+        .collect();
+    argv.push(installable.to_owned());
+    argv.extend(nix_args.iter().cloned());
+    argv
+}
+
+/// `nix build --no-link --json INSTALLABLE`; with `rebuild`, builds it again even though
+/// it is valid (`--rebuild`) and keeps a differing output as `<out>.check`
+/// (`--keep-failed`), so the two can be compared.
+pub fn build(installable: &str, rebuild: bool, nix_args: &[String]) -> Result<Step, RunError> {
+    let mut args = vec!["build", "--no-link", "--json"];
+    if rebuild {
+        args.extend(["--rebuild", "--keep-failed"]);
+    }
+    run_to_end(&nix(&args, installable, nix_args))
+}
+
+/// `nix eval --json INSTALLABLE --apply builtins.attrNames`: the names in an attribute set.
+pub fn attr_names(installable: &str, nix_args: &[String]) -> Result<Step, RunError> {
+    run_to_end(&nix(
+        &["eval", "--json", "--apply", "builtins.attrNames"],
+        installable,
+        nix_args,
+    ))
+}
+
+/// The platform Nix builds for (`x86_64-linux`); `None` when Nix cannot say.
+pub fn current_system() -> Option<String> {
+    let argv = [
+        "nix",
+        "eval",
+        "--impure",
+        "--raw",
+        "--expr",
+        "builtins.currentSystem",
+    ]
+    .map(str::to_owned);
+    let out = run_to_end(&argv).ok().filter(Step::ok)?;
+    Some(String::from_utf8(out.stdout).ok()?).filter(|s| !s.is_empty())
 }
 
 /// `nix --version`'s answer (`nix (Nix) 2.8.0`), for the LLM context; `None` without Nix.

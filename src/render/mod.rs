@@ -6,6 +6,7 @@ pub mod human;
 pub mod inert;
 pub mod json;
 pub mod markdown;
+pub mod repro;
 pub mod review;
 pub mod style;
 

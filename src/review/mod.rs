@@ -236,6 +236,10 @@ pub trait Rule: Sync {
     fn triggers(&self) -> &'static [&'static str] {
         &[]
     }
+    /// Whether the rule runs without being named in `.nfai.toml`'s `extend-enable`.
+    fn default_enabled(&self) -> bool {
+        true
+    }
     /// Whether the rule needs git (history or the index) and cannot run elsewhere.
     fn needs_git(&self) -> bool {
         false
@@ -334,7 +338,7 @@ pub fn review(opts: &Options) -> Result<Report, ReviewError> {
     let active: Vec<&'static dyn Rule> = RULES
         .iter()
         .copied()
-        .filter(|r| config.enabled(r.code()))
+        .filter(|r| config.enabled(*r))
         .collect();
     let ctx = Context {
         config: &config,

@@ -1,10 +1,12 @@
 //! The integration tests: one binary driving the built `nfai` end to end.
 
 mod chat;
+mod commit;
 mod common;
 mod explain_failure;
 mod fix;
 mod llm;
 mod llm_layer;
 mod llm_trust;
+mod repro;
 mod review;
