@@ -185,7 +185,12 @@ fn repair(
     let explain = llm::Prompt::new(Task::Explain, llm::context::explain(finding, &env, tokens));
     match block(runtime, client.explanation(&explain))? {
         Ok(text) => finding.model_explanation = Some(quote_model(&text, MODEL_EXPLANATION_CHARS)),
-        Err(e) => warn(&e),
+        Err(e @ LlmError::Answer(_)) => warn(&e),
+        // The backend cannot be reached or is not set up: asking for fixes would fail alike.
+        Err(e) => {
+            warn(&e);
+            return Ok(None);
+        }
     }
     let mut best = Stop {
         level: original_level(finding),

@@ -89,7 +89,9 @@ impl Backend for OpenAi {
                             _ => format!("the server answered {status}: {}", e.api_error.message),
                         }));
                     }
-                    Err(e) => return Err(LlmError::Request(format!("{e} (sent {source})"))),
+                    Err(e) => {
+                        return Err(LlmError::Request(format!("{} (sent {source})", causes(&e))))
+                    }
                 }
             };
             answer["choices"][0]["message"]["content"]
@@ -121,6 +123,20 @@ async fn not_found(client: &Client<OpenAIConfig>, model: &str) -> String {
             names.join(", ")
         )
     }
+}
+
+/// An error with its causes (`error sending request: dns error: …`), which say what failed.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text = format!("{text}: {part}");
+        }
+        source = s.source();
+    }
+    text
 }
 
 /// An http(s) URL with a host, or a message that names what was given.
