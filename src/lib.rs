@@ -9,6 +9,7 @@ pub mod commands;
 pub mod diagnose;
 pub mod fix;
 pub mod git;
+pub mod knowledge;
 pub mod llm;
 pub mod log;
 pub mod nix;
