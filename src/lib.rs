@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnose;
 pub mod fix;
+pub mod genflake;
 pub mod git;
 pub mod knowledge;
 pub mod llm;

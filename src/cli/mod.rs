@@ -1,5 +1,6 @@
 //! The command-line interface: every subcommand and flag, as clap definitions.
 
+pub mod gen_flake;
 pub mod review;
 
 use std::path::PathBuf;
@@ -34,6 +35,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Audit a repository (or a change) for Nix-first policy compliance.
     Review(crate::cli::review::ReviewArgs),
+    /// Write a pinned flake for shell scripts: each script packaged with exactly the tools
+    /// it runs, plus a devShell with all of them; validated with Nix.
+    GenFlake(crate::cli::gen_flake::GenFlakeArgs),
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 pub mod explain;
 pub mod explain_failure;
 pub mod fix;
+pub mod gen_flake;
 pub mod llm_key;
 pub mod review;
 
@@ -28,5 +29,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Explain(args) => explain::run(&args),
         Command::LlmKey(args) => llm_key::run(&args),
         Command::Review(args) => review::run(&args, style),
+        Command::GenFlake(args) => gen_flake::run(&args, style),
     }
 }

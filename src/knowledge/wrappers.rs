@@ -144,7 +144,7 @@ mod tests {
             assert_eq!(f.len(), 4, "{row:?}");
             let rule = &RULES[f[0]];
             assert!(
-                rule.skip.is_some() != !rule.markers.is_empty(),
+                rule.skip.is_some() == rule.markers.is_empty(),
                 "{row:?}: either a positional count or markers"
             );
             assert!(

@@ -3,6 +3,7 @@
 //! the build of the original target), stopping at the first failure; the first candidate
 //! that reaches the wanted level wins.
 
+pub mod genflake;
 pub mod scratch;
 
 use std::path::{Path, PathBuf};

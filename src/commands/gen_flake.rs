@@ -1,0 +1,424 @@
+//! `nfai gen-flake`: analyses the scripts, writes their flake (and lock) beside them after
+//! validating it, or shows what it would write.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::{InputError, Interrupted};
+use crate::cli::gen_flake::GenFlakeArgs;
+use crate::genflake::flake::{self, ScriptEntry};
+use crate::genflake::lock;
+use crate::genflake::script::{self, Analysis, Assumption, Sourced, Tool, Unresolved};
+use crate::render::style::Style;
+use crate::render::{diff, Format};
+use crate::validate::genflake::{self as check, FlakeCheck, FlakePlan};
+use crate::validate::Level;
+
+/// Without a pin in the repository or `--nixpkgs`.
+const DEFAULT_NIXPKGS: &str = "github:NixOS/nixpkgs/nixos-unstable";
+
+#[derive(Serialize)]
+struct FileOut {
+    path: String,
+    diff: String,
+}
+
+#[derive(Serialize)]
+struct ScriptNote<T> {
+    script: String,
+    #[serde(flatten)]
+    note: T,
+}
+
+/// The `--format json` object: the keys, then what the human output also shows.
+#[derive(Serialize)]
+struct Report {
+    files: Vec<FileOut>,
+    tools: Vec<Tool>,
+    unresolved: Vec<Unresolved>,
+    validated: &'static str,
+    checks: Vec<FlakeCheck>,
+    assumptions: Vec<ScriptNote<Assumption>>,
+    sources: Vec<ScriptNote<Sourced>>,
+    syntax_errors: Vec<ScriptNote<script::SyntaxError>>,
+    written: bool,
+}
+
+pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let scripts = script_paths(&args.paths)?;
+    let dir = common_dir(&scripts);
+    let root = crate::git::toplevel(&dir).unwrap_or_else(|| dir.clone());
+    let mut analyses = Vec::new();
+    for s in &scripts {
+        analyses.push(script::analyze_file(s, &root).map_err(|e| InputError(e.to_string()))?);
+    }
+    let entries = entries(&analyses, &dir)?;
+
+    let pin = lock::find_pin(&root).filter(|p| args.nixpkgs.as_ref().is_none_or(|u| *u == p.url));
+    let url = match (&pin, &args.nixpkgs) {
+        (Some(p), _) => p.url.clone(),
+        (None, Some(u)) => u.clone(),
+        (None, None) => DEFAULT_NIXPKGS.to_owned(),
+    };
+    let flake_text = flake::script_flake(&entries, &url);
+    let mut files = vec![(PathBuf::from("flake.nix"), flake_text)];
+    if let Some(p) = &pin {
+        files.push((PathBuf::from("flake.lock"), lock::lock_text(&p.node)));
+    }
+    for (name, text) in &files {
+        let before = std::fs::read_to_string(dir.join(name)).ok();
+        if before.as_ref().is_some_and(|b| b != text) && !args.force && !args.dry_run {
+            return Err(InputError(format!(
+                "{} exists; --force replaces it (the diff is shown first), --dry-run shows the diff",
+                shown(&dir.join(name), &cwd)
+            ))
+            .into());
+        }
+    }
+
+    let tools = merged_tools(&analyses);
+    let outcome = if args.no_validate {
+        check::FlakeOutcome::default()
+    } else {
+        validate(
+            args,
+            &dir,
+            &scripts,
+            &entries,
+            &files,
+            &tools,
+            pin.is_none(),
+        )?
+    };
+    if let Some(lock) = &outcome.lock {
+        files.push((PathBuf::from("flake.lock"), lock.clone()));
+    }
+    let validated = outcome.level.map_or("none", Level::name);
+
+    // (shown path, before, after) of every file
+    let changes: Vec<(String, String, String)> = files
+        .iter()
+        .map(|(name, text)| {
+            let before = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+            (shown(&dir.join(name), &cwd), before, text.clone())
+        })
+        .collect();
+    let file_outs: Vec<FileOut> = changes
+        .iter()
+        .map(|(path, before, after)| FileOut {
+            diff: diff::unified(path, before, after, Style::plain()),
+            path: path.clone(),
+        })
+        .collect();
+    let written = !args.dry_run;
+    if written {
+        write_all(&dir, &files)?;
+    }
+    let target = if args.no_validate {
+        Level::None
+    } else {
+        args.validate.unwrap_or(Level::Build)
+    };
+    let complete = outcome.level.is_some_and(|l| l >= target)
+        && analyses
+            .iter()
+            .all(|a| a.unresolved.is_empty() && a.syntax_error.is_none())
+        && (pin.is_some() || outcome.lock.is_some());
+
+    let note = |a: &Analysis| shown(&a.path, &cwd);
+    let report = Report {
+        files: file_outs,
+        tools,
+        unresolved: analyses.iter().flat_map(|a| a.unresolved.clone()).collect(),
+        validated,
+        checks: outcome.checks,
+        assumptions: analyses
+            .iter()
+            .flat_map(|a| {
+                a.assumptions.iter().map(move |n| ScriptNote {
+                    script: note(a),
+                    note: n.clone(),
+                })
+            })
+            .collect(),
+        sources: analyses
+            .iter()
+            .flat_map(|a| {
+                a.sources.iter().map(move |n| ScriptNote {
+                    script: note(a),
+                    note: n.clone(),
+                })
+            })
+            .collect(),
+        syntax_errors: analyses
+            .iter()
+            .filter_map(|a| {
+                a.syntax_error.clone().map(|n| ScriptNote {
+                    script: note(a),
+                    note: n,
+                })
+            })
+            .collect(),
+        written,
+    };
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        Format::Human | Format::Markdown => {
+            for (path, before, after) in &changes {
+                // New files are shown on a dry run; replaced ones always, before the summary.
+                if args.dry_run || !before.is_empty() {
+                    out.write_all(diff::unified(path, before, after, style).as_bytes())?;
+                }
+            }
+            out.write_all(human(&report, &analyses, &cwd, args, pin.as_ref(), style).as_bytes())?
+        }
+    }
+    Ok(if complete { 0 } else { 1 })
+}
+
+/// The scripts, absolute; a directory or a missing path is an input error.
+fn script_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+    paths
+        .iter()
+        .map(|p| {
+            if p.is_dir() {
+                return Err(InputError(format!(
+                    "{}: a directory; gen-flake for projects (DIR) is not available yet, give the scripts",
+                    p.display()
+                )));
+            }
+            p.canonicalize()
+                .map_err(|_| InputError(format!("{}: no such file", p.display())))
+        })
+        .collect()
+}
+
+/// The deepest directory holding every script.
+fn common_dir(scripts: &[PathBuf]) -> PathBuf {
+    let mut dir = scripts[0].parent().unwrap_or(Path::new("/")).to_owned();
+    for s in &scripts[1..] {
+        while !s.starts_with(&dir) {
+            if !dir.pop() {
+                break;
+            }
+        }
+    }
+    dir
+}
+
+fn entries(analyses: &[Analysis], dir: &Path) -> Result<Vec<ScriptEntry>, InputError> {
+    let mut seen = BTreeMap::new();
+    let mut out = Vec::new();
+    for a in analyses {
+        let file_name = a
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = flake::package_name(&file_name);
+        if let Some(other) = seen.insert(name.clone(), a.path.clone()) {
+            return Err(InputError(format!(
+                "{} and {} would both be the package `{name}`",
+                other.display(),
+                a.path.display()
+            )));
+        }
+        let mut inputs: Vec<String> = a.tools.iter().map(|t| t.attr.clone()).collect();
+        inputs.sort();
+        inputs.dedup();
+        let rel = a.path.strip_prefix(dir).unwrap_or(&a.path);
+        out.push(ScriptEntry {
+            name,
+            file: rel.to_string_lossy().replace('\\', "/"),
+            inputs,
+            hermetic: a.unresolved.is_empty(),
+        });
+    }
+    Ok(out)
+}
+
+/// One entry per command over all scripts; optional only where every script probes it.
+fn merged_tools(analyses: &[Analysis]) -> Vec<Tool> {
+    let mut tools: BTreeMap<String, Tool> = BTreeMap::new();
+    for t in analyses.iter().flat_map(|a| &a.tools) {
+        match tools.get_mut(&t.command) {
+            Some(m) => {
+                m.lines.extend(&t.lines);
+                m.lines.sort_unstable();
+                m.lines.dedup();
+                m.optional &= t.optional;
+            }
+            None => {
+                tools.insert(t.command.clone(), t.clone());
+            }
+        }
+    }
+    tools.into_values().collect()
+}
+
+fn validate(
+    args: &GenFlakeArgs,
+    dir: &Path,
+    scripts: &[PathBuf],
+    entries: &[ScriptEntry],
+    files: &[(PathBuf, String)],
+    tools: &[Tool],
+    needs_lock: bool,
+) -> anyhow::Result<check::FlakeOutcome> {
+    let plan = FlakePlan {
+        root: dir.to_owned(),
+        files: files.to_vec(),
+        sources: scripts
+            .iter()
+            .map(|s| s.strip_prefix(dir).unwrap_or(s).to_owned())
+            .collect(),
+        packages: entries.iter().map(|e| e.name.clone()).collect(),
+        tools: tools.iter().map(|t| t.command.clone()).collect(),
+        needs_lock,
+        target: args.validate.unwrap_or(Level::Build),
+        nix_args: args.nix_args.clone(),
+        step_timeout: Duration::from_secs(args.step_timeout),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    // Ctrl-C drops the validation: its Nix processes are killed and the scratch copy removed.
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = check::validate_flake(&plan) => Some(outcome),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    outcome.ok_or_else(|| Interrupted.into())
+}
+
+/// Writes every file to a temporary file beside it first, then renames them all, so an error
+/// never leaves a half-written flake.
+fn write_all(dir: &Path, files: &[(PathBuf, String)]) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut staged = Vec::new();
+    for (name, text) in files {
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".nfai-")
+            .tempfile_in(dir)
+            .with_context(|| format!("creating a file in {}", dir.display()))?;
+        tmp.write_all(text.as_bytes())?;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        staged.push((tmp, dir.join(name)));
+    }
+    for (tmp, path) in staged {
+        tmp.persist(&path)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// `path` relative to the current directory when it is below it.
+fn shown(path: &Path, cwd: &Path) -> String {
+    path.strip_prefix(cwd).unwrap_or(path).display().to_string()
+}
+
+fn human(
+    r: &Report,
+    analyses: &[Analysis],
+    cwd: &Path,
+    args: &GenFlakeArgs,
+    pin: Option<&lock::Pin>,
+    style: Style,
+) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    if let Some(p) = pin {
+        let _ = writeln!(s, "nixpkgs: {} (the pin of {})", p.url, shown(&p.from, cwd));
+    } else if let Some(u) = &args.nixpkgs {
+        let _ = writeln!(s, "nixpkgs: {u}");
+    }
+    let _ = writeln!(s, "{}", style.bold("tools:"));
+    for t in &r.tools {
+        let lines: Vec<String> = t.lines.iter().map(usize::to_string).collect();
+        let optional = if t.optional { " (optional)" } else { "" };
+        let _ = writeln!(
+            s,
+            "  {:<16} {:<24} line {}{optional}",
+            t.command,
+            t.attr,
+            lines.join(", ")
+        );
+    }
+    for a in analyses {
+        let name = shown(&a.path, cwd);
+        for u in &a.unresolved {
+            let _ = writeln!(
+                s,
+                "{name}:{}: unresolved `{}`: {}",
+                u.line, u.command, u.reason
+            );
+        }
+        for h in &a.assumptions {
+            let _ = writeln!(
+                s,
+                "{name}:{}: assumes the host: {} ({})",
+                h.line, h.text, h.advice
+            );
+        }
+        for src in &a.sources {
+            let what = if src.followed {
+                "followed"
+            } else {
+                "not followed"
+            };
+            let why = src
+                .reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            let _ = writeln!(s, "{name}:{}: {} {what}{why}", src.line, src.path);
+        }
+        if let Some(e) = &a.syntax_error {
+            let _ = writeln!(
+                s,
+                "{name}:{}: {}; tools are listed for lines 1-{} only",
+                e.line, e.message, e.parsed_lines
+            );
+        }
+    }
+    for c in &r.checks {
+        let mark = if c.ok {
+            style.added("ok")
+        } else {
+            style.removed("FAILED")
+        };
+        let why = c
+            .error
+            .as_deref()
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default();
+        let _ = writeln!(s, "check {}: {mark}{why}", c.check);
+    }
+    let _ = writeln!(s, "validated: {}", r.validated);
+    let names: Vec<&str> = r.files.iter().map(|f| f.path.as_str()).collect();
+    if r.written {
+        let _ = writeln!(s, "wrote {}", names.join(", "));
+    } else {
+        let _ = writeln!(s, "dry run: nothing written");
+    }
+    if !r.files.iter().any(|f| f.path.ends_with("flake.lock")) {
+        let _ = writeln!(
+            s,
+            "flake.lock: not written; run `nix flake lock` where nixpkgs can be fetched"
+        );
+    }
+    s
+}

@@ -1,0 +1,154 @@
+//! Pinning nixpkgs: the pin another `flake.lock` in the repository already has (so the repo
+//! keeps one nixpkgs), the flake URL its `original` stands for, and a lock file written from
+//! it without network.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+/// A nixpkgs pin taken from an existing lock file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pin {
+    /// The flake URL to write in `inputs.nixpkgs.url`.
+    pub url: String,
+    /// The lock node: `locked` and `original`.
+    pub node: Value,
+    /// The lock file it comes from.
+    pub from: PathBuf,
+}
+
+/// Lock files deeper than this are not looked at.
+const MAX_DEPTH: usize = 6;
+
+/// The nixpkgs pin of the first `flake.lock` under `root` (the one nearest the top, then in
+/// path order) whose root input `nixpkgs` is locked and has a URL nfai can write.
+pub fn find_pin(root: &Path) -> Option<Pin> {
+    let mut locks: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+        .max_depth(Some(MAX_DEPTH))
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() == "flake.lock")
+        .map(|e| e.into_path())
+        .collect();
+    locks.sort_by_key(|p| (p.components().count(), p.clone()));
+    locks.into_iter().find_map(|p| {
+        let text = std::fs::read_to_string(&p).ok()?;
+        let mut pin = pin_of_lock(&text)?;
+        pin.from = p;
+        Some(pin)
+    })
+}
+
+/// The nixpkgs pin of a lock file's text.
+pub fn pin_of_lock(text: &str) -> Option<Pin> {
+    let lock: Value = serde_json::from_str(text).ok()?;
+    let nodes = lock.get("nodes")?;
+    let root = nodes.get(lock.get("root")?.as_str()?)?;
+    let name = root.get("inputs")?.get("nixpkgs")?.as_str()?;
+    let node = nodes.get(name)?;
+    let original = node.get("original")?;
+    node.get("locked")?;
+    Some(Pin {
+        url: url_of(original)?,
+        node: json!({ "locked": node["locked"], "original": original }),
+        from: PathBuf::new(),
+    })
+}
+
+/// The flake URL a lock node's `original` attribute set stands for.
+pub fn url_of(original: &Value) -> Option<String> {
+    let s = |k: &str| original.get(k).and_then(Value::as_str);
+    let suffix = s("ref")
+        .or(s("rev"))
+        .map(|r| format!("/{r}"))
+        .unwrap_or_default();
+    Some(match s("type")? {
+        t @ ("github" | "gitlab" | "sourcehut") => {
+            format!("{t}:{}/{}{suffix}", s("owner")?, s("repo")?)
+        }
+        "indirect" => format!("{}{suffix}", s("id")?),
+        "path" => format!("path:{}", s("path")?),
+        "tarball" | "file" => s("url")?.to_owned(),
+        "git" => {
+            let mut url = format!("git+{}", s("url")?);
+            let params: Vec<String> = ["ref", "rev"]
+                .iter()
+                .filter_map(|k| s(k).map(|v| format!("{k}={v}")))
+                .collect();
+            if !params.is_empty() {
+                url = format!("{url}?{}", params.join("&"));
+            }
+            url
+        }
+        _ => return None,
+    })
+}
+
+/// A flake.lock whose only input, nixpkgs, is `node` (in the format Nix writes: version 7,
+/// keys sorted, two-space indent).
+pub fn lock_text(node: &Value) -> String {
+    let lock = json!({
+        "nodes": {
+            "nixpkgs": node,
+            "root": { "inputs": { "nixpkgs": "nixpkgs" } },
+        },
+        "root": "root",
+        "version": 7,
+    });
+    let mut text = serde_json::to_string_pretty(&lock).expect("JSON values serialise");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"{
+  "nodes": {
+    "nixpkgs_2": {
+      "locked": { "lastModified": 1717179513, "narHash": "sha256-vboIEwIQojofItm2xGCdZCzW96U85l9nDW3ifMuAIdM=", "owner": "NixOS", "repo": "nixpkgs", "rev": "63dacb46bf939521bdc93981b4cbb7ecb58427a0", "type": "github" },
+      "original": { "owner": "NixOS", "ref": "nixos-24.05", "repo": "nixpkgs", "type": "github" }
+    },
+    "root": { "inputs": { "nixpkgs": "nixpkgs_2" } }
+  },
+  "root": "root",
+  "version": 7
+}"#;
+
+    #[test]
+    fn reuses_the_pin_of_another_lock() {
+        let pin = pin_of_lock(LOCK).unwrap();
+        assert_eq!(pin.url, "github:NixOS/nixpkgs/nixos-24.05");
+        let text = lock_text(&pin.node);
+        let again = pin_of_lock(&text).unwrap();
+        assert_eq!(again.node, pin.node);
+        assert!(text.contains("\"rev\": \"63dacb46bf939521bdc93981b4cbb7ecb58427a0\""));
+        assert!(text.ends_with("}\n"));
+    }
+
+    #[test]
+    fn urls_of_every_kind() {
+        let u = |v: Value| url_of(&v).unwrap();
+        assert_eq!(u(json!({"type": "indirect", "id": "nixpkgs"})), "nixpkgs");
+        assert_eq!(
+            u(json!({"type": "path", "path": "/src/np"})),
+            "path:/src/np"
+        );
+        assert_eq!(
+            u(json!({"type": "git", "url": "https://example.org/np", "ref": "main"})),
+            "git+https://example.org/np?ref=main"
+        );
+        assert_eq!(url_of(&json!({"type": "mercurial"})), None);
+    }
+
+    #[test]
+    fn finds_the_pin_nearest_the_top() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        std::fs::write(dir.path().join("a/b/flake.lock"), LOCK).unwrap();
+        std::fs::write(dir.path().join("a/flake.lock"), "not json").unwrap();
+        let pin = find_pin(dir.path()).unwrap();
+        assert!(pin.from.ends_with("a/b/flake.lock"));
+    }
+}

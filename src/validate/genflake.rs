@@ -1,0 +1,234 @@
+//! Validation of a generated flake, in a scratch copy of the repository: rnix parse,
+//! `nix-instantiate --parse`, evaluation of every output (`nix flake check --no-build`), a build
+//! of every app and the devShell, then `command -v` of every tool inside the devShell. The
+//! scripts themselves are never run.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::scratch::Scratch;
+use super::{failure_level, Level};
+use crate::nix::runner::{self, Step};
+use crate::nix::syntax;
+
+/// One rung of the ladder.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlakeCheck {
+    pub check: String,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+pub struct FlakePlan {
+    /// The flake directory (absolute).
+    pub root: PathBuf,
+    /// Generated files, relative to `root`: flake.nix first.
+    pub files: Vec<(PathBuf, String)>,
+    /// Files the flake reads (the scripts), relative to `root`; added to the scratch copy's
+    /// git index so the flake sees them even when the user has not added them yet.
+    pub sources: Vec<PathBuf>,
+    pub packages: Vec<String>,
+    /// Commands that must be on the devShell's PATH.
+    pub tools: Vec<String>,
+    /// No lock is known: `nix flake lock` makes one.
+    pub needs_lock: bool,
+    pub target: Level,
+    pub nix_args: Vec<String>,
+    pub step_timeout: Duration,
+}
+
+#[derive(Debug, Default)]
+pub struct FlakeOutcome {
+    pub level: Option<Level>,
+    pub checks: Vec<FlakeCheck>,
+    /// The lock `nix flake lock` wrote, when the plan needed one and it succeeded.
+    pub lock: Option<String>,
+}
+
+/// The Nix system of this machine (`x86_64-linux`), the one whose outputs can be built.
+pub fn current_system() -> String {
+    let os = match std::env::consts::OS {
+        "macos" => "darwin",
+        os => os,
+    };
+    format!("{}-{os}", std::env::consts::ARCH)
+}
+
+/// Keeps only store directories on PATH (a devShell also gets the host's default PATH), then
+/// reports the commands given as arguments that are not found.
+const TOOL_CHECK: &str = r#"IFS=:; p=; for d in $PATH; do case $d in /nix/store/*) p=$p${p:+:}$d ;; esac; done; unset IFS; PATH=$p; m=; for t in "$@"; do command -v "$t" >/dev/null 2>&1 || m="$m $t"; done; if [ -n "$m" ]; then echo "not on the devShell's PATH:$m" >&2; exit 1; fi"#;
+
+pub async fn validate_flake(plan: &FlakePlan) -> FlakeOutcome {
+    let mut out = FlakeOutcome::default();
+    let _ = ladder(plan, &mut out).await;
+    out
+}
+
+/// Each rung that passes raises `out.level`; the first failure ends the ladder (`Err`).
+async fn ladder(plan: &FlakePlan, out: &mut FlakeOutcome) -> Result<(), ()> {
+    let mut record = |check: String, error: Option<String>| {
+        let ok = error.is_none();
+        out.checks.push(FlakeCheck { check, ok, error });
+        if ok {
+            Ok(())
+        } else {
+            Err(())
+        }
+    };
+    for (path, text) in plan
+        .files
+        .iter()
+        .filter(|(p, _)| p.extension().is_some_and(|e| e == "nix"))
+    {
+        let parsed = syntax::parse(text);
+        record(
+            format!("rnix parse {}", path.display()),
+            parsed.errors().first().map(|e| e.to_string()),
+        )?;
+    }
+    out.level = Some(Level::None);
+    if plan.target == Level::None {
+        return Ok(());
+    }
+    let scratch = match prepare(plan) {
+        Ok(s) => s,
+        Err(e) => return record("scratch copy".into(), Some(e)),
+    };
+    let dir = scratch.root.clone();
+    let here = [dir.display().to_string()];
+    let flake_nix = dir.join("flake.nix");
+    let step = runner::parse_file(&flake_nix, plan.step_timeout).await;
+    record(
+        "nix-instantiate --parse flake.nix".into(),
+        failure(step, &scratch),
+    )?;
+    out.level = Some(Level::Parse);
+    if plan.needs_lock {
+        let step = nix(plan, &dir, &["flake", "lock"], &here, &[]).await;
+        let error = failure(step, &scratch);
+        let failed = error.is_some();
+        out.checks.push(FlakeCheck {
+            check: "nix flake lock".into(),
+            ok: !failed,
+            error,
+        });
+        if failed {
+            return Err(());
+        }
+        out.lock = std::fs::read_to_string(dir.join("flake.lock")).ok();
+    }
+    if plan.target == Level::Parse {
+        return Ok(());
+    }
+    let step = nix(plan, &dir, &["flake", "check", "--no-build"], &here, &[]).await;
+    let error = failure(step, &scratch);
+    let failed = error.is_some();
+    out.checks.push(FlakeCheck {
+        check: "nix flake check --no-build".into(),
+        ok: !failed,
+        error,
+    });
+    if failed {
+        return Err(());
+    }
+    out.level = Some(Level::Eval);
+    if plan.target == Level::Eval {
+        return Ok(());
+    }
+    let system = current_system();
+    let mut targets: Vec<String> = plan
+        .packages
+        .iter()
+        .map(|p| format!("{}#packages.{system}.\"{p}\"", dir.display()))
+        .collect();
+    targets.push(format!("{}#devShells.{system}.default", dir.display()));
+    let step = nix(plan, &dir, &["build", "--no-link"], &targets, &[]).await;
+    let error = failure(step, &scratch);
+    let failed = error.is_some();
+    out.checks.push(FlakeCheck {
+        check: format!(
+            "nix build of {} package(s) and the devShell",
+            plan.packages.len()
+        ),
+        ok: !failed,
+        error,
+    });
+    if failed {
+        return Err(());
+    }
+    if !plan.tools.is_empty() {
+        let shell = format!("{}#devShells.{system}.default", dir.display());
+        let mut tail = vec![
+            "--command".to_owned(),
+            "sh".into(),
+            "-c".into(),
+            TOOL_CHECK.into(),
+            "sh".into(),
+        ];
+        tail.extend(plan.tools.iter().cloned());
+        let step = nix(plan, &dir, &["develop"], &[shell], &tail).await;
+        let error = match step {
+            Ok(s) if s.ok() => None,
+            Ok(s) => Some(s.tail(1)),
+            Err(e) => Some(e.to_string()),
+        };
+        let failed = error.is_some();
+        out.checks.push(FlakeCheck {
+            check: format!("command -v of {} tool(s) in nix develop", plan.tools.len()),
+            ok: !failed,
+            error,
+        });
+        if failed {
+            return Err(());
+        }
+    }
+    out.level = Some(Level::Build);
+    Ok(())
+}
+
+/// The scratch copy with the generated files written and, in a git repository, the flake's
+/// files in the index (a flake only sees what git tracks).
+fn prepare(plan: &FlakePlan) -> Result<Scratch, String> {
+    let scratch = Scratch::create(&plan.root).map_err(|e| e.to_string())?;
+    for (path, text) in &plan.files {
+        std::fs::write(scratch.root.join(path), text).map_err(|e| e.to_string())?;
+    }
+    if scratch.path().join(".git").exists() {
+        for rel in plan.files.iter().map(|(p, _)| p).chain(&plan.sources) {
+            let args =
+                ["add", "--intent-to-add", "--", &rel.display().to_string()].map(String::from);
+            crate::git::run_fix_command(&scratch.root, &args).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(scratch)
+}
+
+/// `nix <args> <targets> <nix_args> <tail>` in the scratch flake directory.
+async fn nix(
+    plan: &FlakePlan,
+    dir: &Path,
+    args: &[&str],
+    targets: &[String],
+    tail: &[String],
+) -> Result<Step, runner::RunError> {
+    let argv: Vec<String> = std::iter::once("nix")
+        .chain(args.iter().copied())
+        .map(String::from)
+        .chain(targets.iter().cloned())
+        .chain(plan.nix_args.iter().cloned())
+        .chain(tail.iter().cloned())
+        .collect();
+    runner::run_step(&argv, dir, plan.step_timeout).await
+}
+
+/// `None` when the step passed, else what failed: explain-failure's diagnosis of its log.
+fn failure(step: Result<Step, runner::RunError>, scratch: &Scratch) -> Option<String> {
+    match step {
+        Ok(s) if s.ok() => None,
+        Ok(s) => Some(failure_level(&s, scratch).1),
+        Err(e) => Some(e.to_string()),
+    }
+}
