@@ -345,20 +345,24 @@ fn human(
     } else if let Some(u) = &args.nixpkgs {
         let _ = writeln!(s, "nixpkgs: {u}");
     }
-    let _ = writeln!(s, "{}", style.bold("tools:"));
-    for t in &r.tools {
-        let lines: Vec<String> = t.lines.iter().map(usize::to_string).collect();
-        let optional = if t.optional { " (optional)" } else { "" };
-        let _ = writeln!(
-            s,
-            "  {:<16} {:<24} line {}{optional}",
-            t.command,
-            t.attr,
-            lines.join(", ")
-        );
-    }
     for a in analyses {
         let name = shown(&a.path, cwd);
+        let _ = writeln!(
+            s,
+            "{}",
+            style.bold(&format!("{name}: {} tool(s)", a.tools.len()))
+        );
+        for t in &a.tools {
+            let lines: Vec<String> = t.lines.iter().map(usize::to_string).collect();
+            let optional = if t.optional { " (optional)" } else { "" };
+            let _ = writeln!(
+                s,
+                "  {:<16} {:<24} line {}{optional}",
+                t.command,
+                t.attr,
+                lines.join(", ")
+            );
+        }
         for u in &a.unresolved {
             let _ = writeln!(
                 s,

@@ -3,5 +3,6 @@
 mod common;
 mod explain_failure;
 mod fix;
+mod gen_flake;
 mod llm;
 mod review;

@@ -1,0 +1,237 @@
+//! `nfai gen-flake` end to end: flakes generated for the fixture scripts and validated under
+//! Nix against the stub nixpkgs, the files they write, refusing to overwrite, bad input.
+
+use std::path::Path;
+
+use crate::common::{self, nfai, NIX_CONFIG};
+
+/// The fixture repository `fixtures/genflake/scripts` in a scratch directory.
+fn scripts_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(
+        &common::fixtures().join("genflake/scripts"),
+        dir.path(),
+        &[],
+    );
+    dir
+}
+
+fn stub_args() -> Vec<String> {
+    let stub = common::fixtures().join("nixpkgs-stub");
+    [
+        "--nix-arg=--override-input".to_owned(),
+        "--nix-arg=nixpkgs".to_owned(),
+        format!("--nix-arg=path:{}", stub.display()),
+    ]
+    .to_vec()
+}
+
+/// Runs gen-flake in `dir`; returns the exit code and the JSON report.
+fn gen_flake(dir: &Path, args: &[&str]) -> (i32, serde_json::Value) {
+    let out = nfai()
+        .current_dir(dir)
+        .env("NIX_CONFIG", NIX_CONFIG)
+        .arg("gen-flake")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), report)
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap()
+}
+
+#[test]
+fn scripts_get_a_pinned_flake_that_builds() {
+    if !common::nix_available("scripts_get_a_pinned_flake_that_builds") {
+        return;
+    }
+    let repo = scripts_repo();
+    let mut args = vec!["deploy.sh", "backup.sh"];
+    let stub = stub_args();
+    args.extend(stub.iter().map(String::as_str));
+    let (code, report) = gen_flake(repo.path(), &args);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["validated"], "build");
+    let checks: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            "rnix parse flake.nix",
+            "nix-instantiate --parse flake.nix",
+            "nix flake check --no-build",
+            "nix build of 2 package(s) and the devShell",
+            "command -v of 16 tool(s) in nix develop",
+        ]
+    );
+    insta::assert_snapshot!("scripts_flake_nix", read(repo.path(), "flake.nix"));
+    // The pin of the other component, written without network.
+    assert_eq!(
+        read(repo.path(), "flake.lock"),
+        read(repo.path(), "component/flake.lock")
+    );
+    insta::assert_json_snapshot!("scripts_tools", report["tools"]);
+    assert_eq!(report["unresolved"], serde_json::json!([]));
+    assert_eq!(report["files"][0]["path"], "flake.nix");
+    assert!(report["files"][0]["diff"]
+        .as_str()
+        .unwrap()
+        .starts_with("--- a/flake.nix\n+++ b/flake.nix\n@@ -0,0 +1,"));
+
+    // A second run changes nothing and needs no --force.
+    let (code, report) = gen_flake(repo.path(), &["deploy.sh", "backup.sh", "--no-validate"]);
+    assert_eq!(code, 1, "not validated: {report:#}");
+    assert_eq!(report["files"][0]["diff"], "");
+}
+
+#[test]
+fn a_command_its_package_does_not_provide_fails_the_tool_check() {
+    if !common::nix_available("a_command_its_package_does_not_provide_fails_the_tool_check") {
+        return;
+    }
+    let repo = scripts_repo();
+    // The index maps zipinfo to unzip; the stub's unzip ships only bin/unzip.
+    std::fs::write(
+        repo.path().join("peek.sh"),
+        "#!/bin/sh\nzipinfo -1 site.zip\n",
+    )
+    .unwrap();
+    let mut args = vec!["peek.sh"];
+    let stub = stub_args();
+    args.extend(stub.iter().map(String::as_str));
+    let (code, report) = gen_flake(repo.path(), &args);
+    assert_eq!(code, 1);
+    assert_eq!(report["validated"], "eval");
+    let last = report["checks"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["ok"], false);
+    assert_eq!(last["error"], "not on the devShell's PATH: zipinfo");
+}
+
+#[test]
+fn an_attribute_nixpkgs_lacks_is_diagnosed() {
+    if !common::nix_available("an_attribute_nixpkgs_lacks_is_diagnosed") {
+        return;
+    }
+    let repo = scripts_repo();
+    std::fs::write(repo.path().join("pods.sh"), "#!/bin/sh\nkubectl get pods\n").unwrap();
+    let mut args = vec!["pods.sh"];
+    let stub = stub_args();
+    args.extend(stub.iter().map(String::as_str));
+    let (code, report) = gen_flake(repo.path(), &args);
+    assert_eq!(code, 1);
+    assert_eq!(report["validated"], "parse");
+    let last = report["checks"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["check"], "nix flake check --no-build");
+    // explain-failure's diagnosis of the evaluation log
+    assert_eq!(
+        last["error"],
+        "undefined_variable: undefined variable 'kubectl'"
+    );
+}
+
+#[test]
+fn existing_files_need_force_and_dry_run_writes_nothing() {
+    let repo = scripts_repo();
+    let dir = repo.path();
+    std::fs::write(dir.join("flake.nix"), "{ outputs = _: { }; }\n").unwrap();
+    let out = nfai()
+        .current_dir(dir)
+        .args(["gen-flake", "backup.sh", "--no-validate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("flake.nix exists; --force replaces it"));
+
+    let (code, report) = gen_flake(dir, &["backup.sh", "--no-validate", "--dry-run"]);
+    assert_eq!(code, 1, "not validated");
+    assert_eq!(report["written"], false);
+    assert!(report["files"][0]["diff"]
+        .as_str()
+        .unwrap()
+        .contains("-{ outputs = _: { }; }\n"));
+    assert_eq!(read(dir, "flake.nix"), "{ outputs = _: { }; }\n");
+    assert!(!dir.join("flake.lock").exists());
+
+    let out = nfai()
+        .current_dir(dir)
+        .args(["gen-flake", "backup.sh", "--no-validate", "--force"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("--- a/flake.nix\n+++ b/flake.nix\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("wrote flake.nix, flake.lock"), "{stdout}");
+    assert!(read(dir, "flake.nix").contains("backup = script pkgs {"));
+    // nothing left behind by the atomic writes
+    let stray: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".nfai-"))
+        .collect();
+    assert!(stray.is_empty());
+}
+
+#[test]
+fn bad_input_exits_2_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("tool.bin"), b"\x7fELF\x02\x01\x01\x00\x00").unwrap();
+    std::fs::write(d.join("prompt.zsh"), "autoload -U colors\n").unwrap();
+    std::fs::write(d.join("setup.ps1"), "Write-Host hi\n").unwrap();
+    let cases = [
+        ("tool.bin", "a binary file, not a shell script"),
+        (
+            "prompt.zsh",
+            "a zsh script; only bash and POSIX sh scripts are supported",
+        ),
+        ("setup.ps1", "a PowerShell script"),
+        ("missing.sh", "missing.sh: no such file"),
+        (
+            ".",
+            "a directory; gen-flake for projects (DIR) is not available yet",
+        ),
+    ];
+    for (arg, message) in cases {
+        let out = nfai()
+            .current_dir(d)
+            .args(["gen-flake", arg, "--no-validate"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{arg}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{arg}: {stderr}");
+    }
+    assert_eq!(std::fs::read_dir(d).unwrap().count(), 3, "nothing written");
+}
+
+#[test]
+fn a_syntax_error_reports_where_and_what_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("half.sh"),
+        "#!/bin/sh\njq . x.json\nif [ -f y ]; then\n  curl x\n",
+    )
+    .unwrap();
+    let (code, report) = gen_flake(dir.path(), &["half.sh", "--no-validate", "--dry-run"]);
+    assert_eq!(code, 1);
+    let e = &report["syntax_errors"][0];
+    assert_eq!(e["script"], "half.sh");
+    assert_eq!(e["parsed_lines"], 2);
+    assert_eq!(report["tools"][0]["command"], "jq");
+}
