@@ -13,6 +13,7 @@ use super::{InputError, Interrupted};
 use crate::cli::gen_flake::GenFlakeArgs;
 use crate::genflake::flake::{self, ScriptEntry};
 use crate::genflake::lock;
+use crate::genflake::project::Detected;
 use crate::genflake::script::{self, Analysis, Assumption, Sourced, Tool, Unresolved};
 use crate::render::style::Style;
 use crate::render::{diff, Format};
@@ -46,28 +47,140 @@ struct Report {
     assumptions: Vec<ScriptNote<Assumption>>,
     sources: Vec<ScriptNote<Sourced>>,
     syntax_errors: Vec<ScriptNote<script::SyntaxError>>,
+    /// What `gen-flake DIR` detected; the first builds the package.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    project: Vec<Detected>,
     written: bool,
 }
 
-pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
-    let cwd = std::env::current_dir().context("reading the current directory")?;
-    let scripts = script_paths(&args.paths)?;
+/// What the flake is generated from.
+struct Source {
+    /// Where flake.nix goes (absolute).
+    dir: PathBuf,
+    /// The scripts given, or the shell scripts of the project.
+    analyses: Vec<Analysis>,
+    /// Every detector's finding for a project directory; empty for scripts.
+    project: Vec<Detected>,
+}
+
+impl Source {
+    /// The flake.nix text.
+    fn flake(&self, url: &str) -> Result<String, InputError> {
+        let Some(main) = self.project.first() else {
+            return Ok(flake::script_flake(
+                &entries(&self.analyses, &self.dir)?,
+                url,
+            ));
+        };
+        // The devShell: the other build systems' tools and the scripts' tools.
+        let mut tools: Vec<String> = self.project[1..]
+            .iter()
+            .flat_map(|d| d.native.iter().chain(&d.libs).cloned())
+            .chain(
+                self.analyses
+                    .iter()
+                    .flat_map(|a| a.tools.iter().map(|t| t.attr.clone())),
+            )
+            .collect();
+        tools.sort();
+        tools.dedup();
+        Ok(flake::project_flake(main, &tools, url))
+    }
+
+    fn packages(&self) -> Result<Vec<String>, InputError> {
+        if self.project.is_empty() {
+            Ok(entries(&self.analyses, &self.dir)?
+                .into_iter()
+                .map(|e| e.name)
+                .collect())
+        } else {
+            Ok(vec!["default".to_owned()])
+        }
+    }
+
+    fn unresolved(&self) -> Vec<Unresolved> {
+        let from_project = self
+            .project
+            .iter()
+            .flat_map(|d| &d.unresolved)
+            .map(|u| Unresolved {
+                command: u.clone(),
+                line: 0,
+                reason: "no nixpkgs attribute known for this dependency".to_owned(),
+            });
+        self.analyses
+            .iter()
+            .flat_map(|a| a.unresolved.clone())
+            .chain(from_project)
+            .collect()
+    }
+}
+
+/// The scripts given on the command line, analysed.
+fn scripts_source(paths: &[PathBuf]) -> anyhow::Result<Source> {
+    let scripts = script_paths(paths)?;
     let dir = common_dir(&scripts);
     let root = crate::git::toplevel(&dir).unwrap_or_else(|| dir.clone());
     let mut analyses = Vec::new();
     for s in &scripts {
         analyses.push(script::analyze_file(s, &root).map_err(|e| InputError(e.to_string()))?);
     }
-    let entries = entries(&analyses, &dir)?;
+    Ok(Source {
+        dir,
+        analyses,
+        project: Vec::new(),
+    })
+}
 
+/// Most shell scripts a project's tools are in sit this deep.
+const SCRIPT_DEPTH: usize = 3;
+
+/// A project directory: every detector, and the shell scripts in it.
+fn project_source(dir: &Path) -> anyhow::Result<Source> {
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("reading {}", dir.display()))?;
+    let project = crate::genflake::project::detect(&dir);
+    if project.is_empty() {
+        return Err(InputError(format!(
+            "{}: nothing to build recognised (no Cargo.toml, go.mod, package.json, \
+             pyproject.toml, requirements.txt, meson.build, CMakeLists.txt or Makefile)",
+            dir.display()
+        ))
+        .into());
+    }
+    let root = crate::git::toplevel(&dir).unwrap_or_else(|| dir.clone());
+    // Files that are not scripts after all (binary, another dialect) are left out.
+    let analyses = ignore::WalkBuilder::new(&dir)
+        .max_depth(Some(SCRIPT_DEPTH))
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "sh"))
+        .filter_map(|e| script::analyze_file(e.path(), &root).ok())
+        .collect();
+    Ok(Source {
+        dir,
+        analyses,
+        project,
+    })
+}
+
+pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let source = match args.paths.as_slice() {
+        [p] if p.is_dir() => project_source(p)?,
+        paths => scripts_source(paths)?,
+    };
+    let dir = source.dir.clone();
+    let root = crate::git::toplevel(&dir).unwrap_or_else(|| dir.clone());
+    let analyses = &source.analyses;
     let pin = lock::find_pin(&root).filter(|p| args.nixpkgs.as_ref().is_none_or(|u| *u == p.url));
     let url = match (&pin, &args.nixpkgs) {
         (Some(p), _) => p.url.clone(),
         (None, Some(u)) => u.clone(),
         (None, None) => DEFAULT_NIXPKGS.to_owned(),
     };
-    let flake_text = flake::script_flake(&entries, &url);
-    let mut files = vec![(PathBuf::from("flake.nix"), flake_text)];
+    let mut files = vec![(PathBuf::from("flake.nix"), source.flake(&url)?)];
     if let Some(p) = &pin {
         files.push((PathBuf::from("flake.lock"), lock::lock_text(&p.node)));
     }
@@ -82,19 +195,11 @@ pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
         }
     }
 
-    let tools = merged_tools(&analyses);
+    let tools = merged_tools(analyses);
     let outcome = if args.no_validate {
         check::FlakeOutcome::default()
     } else {
-        validate(
-            args,
-            &dir,
-            &scripts,
-            &entries,
-            &files,
-            &tools,
-            pin.is_none(),
-        )?
+        validate(args, &source, &mut files, &tools, pin.is_none())?
     };
     if let Some(lock) = &outcome.lock {
         files.push((PathBuf::from("flake.lock"), lock.clone()));
@@ -126,16 +231,16 @@ pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
         args.validate.unwrap_or(Level::Build)
     };
     let complete = outcome.level.is_some_and(|l| l >= target)
-        && analyses
-            .iter()
-            .all(|a| a.unresolved.is_empty() && a.syntax_error.is_none())
+        && source.unresolved().is_empty()
+        && analyses.iter().all(|a| a.syntax_error.is_none())
         && (pin.is_some() || outcome.lock.is_some());
 
     let note = |a: &Analysis| shown(&a.path, &cwd);
     let report = Report {
         files: file_outs,
         tools,
-        unresolved: analyses.iter().flat_map(|a| a.unresolved.clone()).collect(),
+        unresolved: source.unresolved(),
+        project: source.project.clone(),
         validated,
         checks: outcome.checks,
         assumptions: analyses
@@ -180,7 +285,7 @@ pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
                     out.write_all(diff::unified(path, before, after, style).as_bytes())?;
                 }
             }
-            out.write_all(human(&report, &analyses, &cwd, args, pin.as_ref(), style).as_bytes())?
+            out.write_all(human(&report, analyses, &cwd, args, pin.as_ref(), style).as_bytes())?
         }
     }
     Ok(if complete { 0 } else { 1 })
@@ -193,7 +298,7 @@ fn script_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
         .map(|p| {
             if p.is_dir() {
                 return Err(InputError(format!(
-                    "{}: a directory; gen-flake for projects (DIR) is not available yet, give the scripts",
+                    "{}: a directory; give a project directory alone, or scripts",
                     p.display()
                 )));
             }
@@ -266,23 +371,28 @@ fn merged_tools(analyses: &[Analysis]) -> Vec<Tool> {
     tools.into_values().collect()
 }
 
+/// How often a placeholder hash is replaced by the one Nix reports before giving up.
+const HASH_ROUNDS: usize = 3;
+
+/// Validates the flake; a build that fails on a placeholder hash (`lib.fakeHash`) is run again
+/// with the hash Nix got, the way it is done by hand, and flake.nix updated.
 fn validate(
     args: &GenFlakeArgs,
-    dir: &Path,
-    scripts: &[PathBuf],
-    entries: &[ScriptEntry],
-    files: &[(PathBuf, String)],
+    source: &Source,
+    files: &mut [(PathBuf, String)],
     tools: &[Tool],
     needs_lock: bool,
 ) -> anyhow::Result<check::FlakeOutcome> {
-    let plan = FlakePlan {
+    let dir = &source.dir;
+    let mut plan = FlakePlan {
         root: dir.to_owned(),
         files: files.to_vec(),
-        sources: scripts
+        sources: source
+            .analyses
             .iter()
-            .map(|s| s.strip_prefix(dir).unwrap_or(s).to_owned())
+            .map(|a| a.path.strip_prefix(dir).unwrap_or(&a.path).to_owned())
             .collect(),
-        packages: entries.iter().map(|e| e.name.clone()).collect(),
+        packages: source.packages()?,
         tools: tools.iter().map(|t| t.command.clone()).collect(),
         needs_lock,
         target: args.validate.unwrap_or(Level::Build),
@@ -293,15 +403,31 @@ fn validate(
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    // Ctrl-C drops the validation: its Nix processes are killed and the scratch copy removed.
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            outcome = check::validate_flake(&plan) => Some(outcome),
-            _ = tokio::signal::ctrl_c() => None,
+    let mut rounds = 0;
+    loop {
+        // Ctrl-C drops the validation: its Nix processes are killed and the scratch copy removed.
+        let outcome = runtime
+            .block_on(async {
+                tokio::select! {
+                    outcome = check::validate_flake(&plan) => Some(outcome),
+                    _ = tokio::signal::ctrl_c() => None,
+                }
+            })
+            .ok_or(Interrupted)?;
+        let flake_nix = &mut files[0].1;
+        match &outcome.got_hash {
+            Some(got) if rounds < HASH_ROUNDS && flake_nix.contains(FAKE_HASH) => {
+                *flake_nix = flake_nix.replacen(FAKE_HASH, &format!("\"{got}\""), 1);
+                plan.files[0].1 = flake_nix.clone();
+                rounds += 1;
+            }
+            _ => return Ok(outcome),
         }
-    });
-    outcome.ok_or_else(|| Interrupted.into())
+    }
 }
+
+/// The placeholder the project flake writes for dependency hashes.
+const FAKE_HASH: &str = "lib.fakeHash";
 
 /// Writes every file to a temporary file beside it first, then renames them all, so an error
 /// never leaves a half-written flake.
@@ -344,6 +470,21 @@ fn human(
         let _ = writeln!(s, "nixpkgs: {} (the pin of {})", p.url, shown(&p.from, cwd));
     } else if let Some(u) = &args.nixpkgs {
         let _ = writeln!(s, "nixpkgs: {u}");
+    }
+    for (i, d) in r.project.iter().enumerate() {
+        let role = if i == 0 {
+            "builds the package"
+        } else {
+            "tools in the devShell"
+        };
+        let _ = writeln!(
+            s,
+            "{}: {} {} {} ({role})",
+            d.file, d.kind, d.pname, d.version
+        );
+        for u in &d.unresolved {
+            let _ = writeln!(s, "{}: unresolved dependency {u}", d.file);
+        }
     }
     for a in analyses {
         let name = shown(&a.path, cwd);

@@ -3,4 +3,5 @@
 
 pub mod flake;
 pub mod lock;
+pub mod project;
 pub mod script;

@@ -13,6 +13,8 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::knowledge::{self, wrappers};
+// Builtins and keywords: words that run no program.
+use crate::review::shell::BUILTINS;
 
 /// Larger files are not scripts anyone maintains by hand; refusing them keeps analysis bounded.
 pub const MAX_SCRIPT_BYTES: usize = 16 << 20;
@@ -216,76 +218,6 @@ struct Collector {
     sources: Vec<Sourced>,
     visited: HashSet<PathBuf>,
 }
-
-const KEYWORDS: &[&str] = &[
-    "!", "[[", "]]", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for",
-    "function", "if", "in", "select", "then", "time", "until", "while", "coproc",
-];
-
-/// Bash builtins: they run without any package.
-const BUILTINS: &[&str] = &[
-    ":",
-    "[",
-    "alias",
-    "bg",
-    "bind",
-    "break",
-    "builtin",
-    "caller",
-    "cd",
-    "command",
-    "compgen",
-    "complete",
-    "compopt",
-    "continue",
-    "declare",
-    "dirs",
-    "disown",
-    "echo",
-    "enable",
-    "eval",
-    "exec",
-    "exit",
-    "export",
-    "false",
-    "fc",
-    "fg",
-    "getopts",
-    "hash",
-    "help",
-    "history",
-    "jobs",
-    "kill",
-    "let",
-    "local",
-    "logout",
-    "mapfile",
-    "popd",
-    "printf",
-    "pushd",
-    "pwd",
-    "read",
-    "readarray",
-    "readonly",
-    "return",
-    "set",
-    "shift",
-    "shopt",
-    "source",
-    ".",
-    "suspend",
-    "test",
-    "times",
-    "trap",
-    "true",
-    "type",
-    "typeset",
-    "ulimit",
-    "umask",
-    "unalias",
-    "unset",
-    "wait",
-];
 
 const SHELLS: &[&str] = &["sh", "bash", "dash", "ash", "ksh", "mksh"];
 
@@ -672,7 +604,7 @@ impl Collector {
             return;
         }
         if wrappers::is_wrapper(name) {
-            if !BUILTINS.contains(&name) && !KEYWORDS.contains(&name) {
+            if !BUILTINS.contains(&name) {
                 self.uses.push((name.to_owned(), line));
             }
             match wrappers::wrapped(name, &args) {
@@ -682,7 +614,7 @@ impl Collector {
             }
             return;
         }
-        if BUILTINS.contains(&name) || KEYWORDS.contains(&name) {
+        if BUILTINS.contains(&name) {
             return;
         }
         if name.contains('/') {

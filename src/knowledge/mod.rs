@@ -101,6 +101,16 @@ pub fn for_python_module(module: &str) -> Option<&'static str> {
     })
 }
 
+/// The python3Packages attribute named like a distribution (`PyYAML` -> `pyyaml`), when the
+/// table lists it for some module.
+pub fn for_python_distribution(name: &str) -> Option<&'static str> {
+    let attr = format!("python3Packages.{}", name.to_ascii_lowercase());
+    LIBRARIES
+        .iter()
+        .find(|((kind, _), a)| *kind == "py" && **a == attr)
+        .map(|(_, a)| *a)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

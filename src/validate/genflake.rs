@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::scratch::Scratch;
-use super::{failure_level, Level};
+use super::{diagnose_step, failure_level, Level};
 use crate::nix::runner::{self, Step};
 use crate::nix::syntax;
 
@@ -46,6 +46,8 @@ pub struct FlakeOutcome {
     pub checks: Vec<FlakeCheck>,
     /// The lock `nix flake lock` wrote, when the plan needed one and it succeeded.
     pub lock: Option<String>,
+    /// The hash Nix got where a fixed-output derivation (a placeholder hash) failed.
+    pub got_hash: Option<String>,
 }
 
 /// The Nix system of this machine (`x86_64-linux`), the one whose outputs can be built.
@@ -69,15 +71,6 @@ pub async fn validate_flake(plan: &FlakePlan) -> FlakeOutcome {
 
 /// Each rung that passes raises `out.level`; the first failure ends the ladder (`Err`).
 async fn ladder(plan: &FlakePlan, out: &mut FlakeOutcome) -> Result<(), ()> {
-    let mut record = |check: String, error: Option<String>| {
-        let ok = error.is_none();
-        out.checks.push(FlakeCheck { check, ok, error });
-        if ok {
-            Ok(())
-        } else {
-            Err(())
-        }
-    };
     for (path, text) in plan
         .files
         .iter()
@@ -85,6 +78,7 @@ async fn ladder(plan: &FlakePlan, out: &mut FlakeOutcome) -> Result<(), ()> {
     {
         let parsed = syntax::parse(text);
         record(
+            out,
             format!("rnix parse {}", path.display()),
             parsed.errors().first().map(|e| e.to_string()),
         )?;
@@ -95,45 +89,41 @@ async fn ladder(plan: &FlakePlan, out: &mut FlakeOutcome) -> Result<(), ()> {
     }
     let scratch = match prepare(plan) {
         Ok(s) => s,
-        Err(e) => return record("scratch copy".into(), Some(e)),
+        Err(e) => return record(out, "scratch copy".into(), Some(e)),
     };
     let dir = scratch.root.clone();
     let here = [dir.display().to_string()];
     let flake_nix = dir.join("flake.nix");
     let step = runner::parse_file(&flake_nix, plan.step_timeout).await;
-    record(
-        "nix-instantiate --parse flake.nix".into(),
-        failure(step, &scratch),
-    )?;
+    let error = failure(step, &scratch, &mut out.got_hash);
+    record(out, "nix-instantiate --parse flake.nix".into(), error)?;
     out.level = Some(Level::Parse);
     if plan.needs_lock {
-        let step = nix(plan, &dir, &["flake", "lock"], &here, &[]).await;
-        let error = failure(step, &scratch);
-        let failed = error.is_some();
+        // Without the checks' input overrides: the lock must pin what flake.nix names. A
+        // failure (no network) leaves the flake without a lock, and the checks go on.
+        let argv: Vec<String> = ["nix", "flake", "lock", &here[0]]
+            .map(String::from)
+            .into_iter()
+            .chain(without_overrides(&plan.nix_args))
+            .collect();
+        let step = runner::run_step(&argv, &dir, plan.step_timeout).await;
+        let error = failure(step, &scratch, &mut out.got_hash);
+        if error.is_none() {
+            out.lock = std::fs::read_to_string(dir.join("flake.lock")).ok();
+        }
+        let ok = error.is_none();
         out.checks.push(FlakeCheck {
             check: "nix flake lock".into(),
-            ok: !failed,
+            ok,
             error,
         });
-        if failed {
-            return Err(());
-        }
-        out.lock = std::fs::read_to_string(dir.join("flake.lock")).ok();
     }
     if plan.target == Level::Parse {
         return Ok(());
     }
     let step = nix(plan, &dir, &["flake", "check", "--no-build"], &here, &[]).await;
-    let error = failure(step, &scratch);
-    let failed = error.is_some();
-    out.checks.push(FlakeCheck {
-        check: "nix flake check --no-build".into(),
-        ok: !failed,
-        error,
-    });
-    if failed {
-        return Err(());
-    }
+    let error = failure(step, &scratch, &mut out.got_hash);
+    record(out, "nix flake check --no-build".into(), error)?;
     out.level = Some(Level::Eval);
     if plan.target == Level::Eval {
         return Ok(());
@@ -146,7 +136,7 @@ async fn ladder(plan: &FlakePlan, out: &mut FlakeOutcome) -> Result<(), ()> {
         .collect();
     targets.push(format!("{}#devShells.{system}.default", dir.display()));
     let step = nix(plan, &dir, &["build", "--no-link"], &targets, &[]).await;
-    let error = failure(step, &scratch);
+    let error = failure(step, &scratch, &mut out.got_hash);
     let failed = error.is_some();
     out.checks.push(FlakeCheck {
         check: format!(
@@ -175,18 +165,22 @@ async fn ladder(plan: &FlakePlan, out: &mut FlakeOutcome) -> Result<(), ()> {
             Ok(s) => Some(s.tail(1)),
             Err(e) => Some(e.to_string()),
         };
-        let failed = error.is_some();
-        out.checks.push(FlakeCheck {
-            check: format!("command -v of {} tool(s) in nix develop", plan.tools.len()),
-            ok: !failed,
-            error,
-        });
-        if failed {
-            return Err(());
-        }
+        let check = format!("command -v of {} tool(s) in nix develop", plan.tools.len());
+        record(out, check, error)?;
     }
     out.level = Some(Level::Build);
     Ok(())
+}
+
+/// Records a rung; `Err` ends the ladder.
+fn record(out: &mut FlakeOutcome, check: String, error: Option<String>) -> Result<(), ()> {
+    let ok = error.is_none();
+    out.checks.push(FlakeCheck { check, ok, error });
+    if ok {
+        Ok(())
+    } else {
+        Err(())
+    }
 }
 
 /// The scratch copy with the generated files written and, in a git repository, the flake's
@@ -224,11 +218,59 @@ async fn nix(
     runner::run_step(&argv, dir, plan.step_timeout).await
 }
 
+/// `args` without `--override-input NAME REF` triples.
+fn without_overrides(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut skip = 0;
+    for a in args {
+        if skip > 0 {
+            skip -= 1;
+        } else if a == "--override-input" {
+            skip = 2;
+        } else {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
 /// `None` when the step passed, else what failed: explain-failure's diagnosis of its log.
-fn failure(step: Result<Step, runner::RunError>, scratch: &Scratch) -> Option<String> {
+/// A hash mismatch leaves the hash Nix got in `got`.
+fn failure(
+    step: Result<Step, runner::RunError>,
+    scratch: &Scratch,
+    got: &mut Option<String>,
+) -> Option<String> {
     match step {
         Ok(s) if s.ok() => None,
-        Ok(s) => Some(failure_level(&s, scratch).1),
+        Ok(s) => {
+            if let Some((f, _)) = diagnose_step(&s, scratch) {
+                if f.category == "hash_mismatch" {
+                    *got = f.fact("got").map(String::from);
+                }
+            }
+            Some(failure_level(&s, scratch).1)
+        }
         Err(e) => Some(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_are_left_out_of_the_lock() {
+        let args: Vec<String> = [
+            "--override-input",
+            "nixpkgs",
+            "path:/x",
+            "--option",
+            "a",
+            "b",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(without_overrides(&args), ["--option", "a", "b"]);
     }
 }

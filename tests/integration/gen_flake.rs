@@ -202,10 +202,7 @@ fn bad_input_exits_2_with_the_reason() {
         ),
         ("setup.ps1", "a PowerShell script"),
         ("missing.sh", "missing.sh: no such file"),
-        (
-            ".",
-            "a directory; gen-flake for projects (DIR) is not available yet",
-        ),
+        (".", "nothing to build recognised (no Cargo.toml, go.mod"),
     ];
     for (arg, message) in cases {
         let out = nfai()
@@ -234,4 +231,115 @@ fn a_syntax_error_reports_where_and_what_parsed() {
     assert_eq!(e["script"], "half.sh");
     assert_eq!(e["parsed_lines"], 2);
     assert_eq!(report["tools"][0]["command"], "jq");
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+        .args(args)
+        .output()
+        .unwrap()
+        .status
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+fn review_codes(dir: &Path) -> Vec<String> {
+    let out = nfai()
+        .current_dir(dir)
+        .args(["review", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["code"].as_str().unwrap(),
+                f["file"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn review_finds_nothing_left_to_generate() {
+    let repo = scripts_repo();
+    let dir = repo.path();
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-qm", "scripts"]);
+    let before = review_codes(dir);
+    assert!(before.contains(&"NF001 deploy.sh".to_owned()), "{before:?}");
+    assert!(before.contains(&"NF001 backup.sh".to_owned()), "{before:?}");
+    let (code, _) = gen_flake(dir, &["deploy.sh", "backup.sh", "--no-validate"]);
+    assert_eq!(code, 1, "written, not validated");
+    git(dir, &["add", "-A"]);
+    let after = review_codes(dir);
+    let script_and_flake = ["NF001", "NF002", "NF004", "NF005"];
+    assert!(
+        after
+            .iter()
+            .all(|f| !script_and_flake.iter().any(|c| f.starts_with(c))),
+        "{after:?}"
+    );
+}
+
+/// The fixture projects in a git repository that also holds a pinned component.
+fn projects_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(
+        &common::fixtures().join("genflake/projects"),
+        dir.path(),
+        &[],
+    );
+    common::copy_dir(
+        &common::fixtures().join("genflake/scripts/component"),
+        &{
+            let c = dir.path().join("component");
+            std::fs::create_dir(&c).unwrap();
+            c
+        },
+        &[],
+    );
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "-A"]);
+    dir
+}
+
+#[test]
+fn projects_are_detected_built_and_pinned() {
+    if !common::nix_available("projects_are_detected_built_and_pinned") {
+        return;
+    }
+    let repo = projects_repo();
+    let stub = stub_args();
+    for (project, kind) in [("tlsping", "make"), ("rgrep", "cargo"), ("pinger", "go")] {
+        let mut args = vec![project];
+        args.extend(stub.iter().map(String::as_str));
+        let (code, report) = gen_flake(repo.path(), &args);
+        assert_eq!(code, 0, "{project}: {report:#}");
+        assert_eq!(report["validated"], "build", "{project}");
+        assert_eq!(report["project"][0]["kind"], kind);
+        let dir = repo.path().join(project);
+        insta::assert_snapshot!(
+            format!("project_{project}_flake_nix"),
+            read(&dir, "flake.nix")
+        );
+        assert_eq!(
+            read(&dir, "flake.lock"),
+            read(repo.path(), "component/flake.lock")
+        );
+    }
+    // The scripts of the project are in its devShell and checked there.
+    let dir = repo.path().join("tlsping");
+    assert!(read(&dir, "flake.nix").contains("packages = with pkgs; [ curl git jq ];"));
+    // The vendorHash placeholder was replaced by the hash the build reported.
+    let pinger = read(&repo.path().join("pinger"), "flake.nix");
+    assert!(!pinger.contains("lib.fakeHash"));
+    assert!(pinger.contains("vendorHash = \"sha256-"));
 }
