@@ -16,8 +16,9 @@ use crate::knowledge::{self, wrappers};
 // Builtins and keywords: words that run no program.
 use crate::review::shell::BUILTINS;
 
-/// Larger files are not scripts anyone maintains by hand; refusing them keeps analysis bounded.
-pub const MAX_SCRIPT_BYTES: usize = 16 << 20;
+/// Larger files are not scripts anyone maintains by hand; refusing them keeps analysis bounded
+/// (the syntax tree of a 2 MiB script takes about 170 MiB).
+pub const MAX_SCRIPT_BYTES: usize = 2 << 20;
 
 /// How deep `source`, `bash -c` and `$( )` nest before analysis stops following.
 const MAX_DEPTH: usize = 16;
@@ -1087,11 +1088,13 @@ esac
         std::fs::write(p("z.sh"), "#!/bin/zsh\nprint -l x\n").unwrap();
         std::fs::write(p("f.fish"), "echo x\n").unwrap();
         std::fs::write(p("crlf.sh"), "#!/bin/sh\r\njq .\r\n").unwrap();
+        std::fs::write(p("big.sh"), "true\n".repeat(MAX_SCRIPT_BYTES / 5 + 1)).unwrap();
         let err = |n: &str| analyze_file(&p(n), dir.path()).unwrap_err().to_string();
         assert!(err("bin.sh").contains("binary"));
         assert!(err("z.sh").contains("a zsh script"));
         assert!(err("f.fish").contains("a fish script"));
         assert!(err("none.sh").contains("no such file"));
+        assert!(err("big.sh").contains("bytes; scripts above 2097152 bytes are not analysed"));
         let a = analyze_file(&p("crlf.sh"), dir.path()).unwrap();
         assert_eq!(a.assumptions[0].kind, "crlf");
         assert_eq!(tools(&a), vec![("jq", "jq", false)]);
