@@ -11,12 +11,18 @@ use crate::render::Format;
     after_help = "Exit status: 0 written (or shown) and validated with every command resolved, 1 written but \
 something is missing (unresolved commands, a syntax error, a failed check), 2 usage or input error.\n\n\
 Examples:\n  nfai gen-flake scripts/deploy.sh scripts/backup.sh\n  nfai gen-flake deploy.sh --dry-run --format json\n  \
-nfai gen-flake deploy.sh --nixpkgs github:NixOS/nixpkgs/nixos-24.05 --force"
+nfai gen-flake deploy.sh --nixpkgs github:NixOS/nixpkgs/nixos-24.05 --force\n  nfai gen-flake services/api\n  nfai gen-flake --workspace"
 )]
 pub struct GenFlakeArgs {
-    /// The shell scripts; flake.nix and flake.lock are written in their common directory.
-    #[arg(required = true, value_name = "SCRIPT")]
+    /// The shell scripts (flake.nix and flake.lock are written in their common directory), or
+    /// one project directory, or with --workspace the repository root (default: .).
+    #[arg(required_unless_present = "workspace", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Give every component of the repository (project or directory of scripts) a flake and
+    /// compose them in a root flake (path inputs following its nixpkgs, devShell with
+    /// inputsFrom).
+    #[arg(long)]
+    pub workspace: bool,
     /// The nixpkgs flake reference to pin; default: the pin of another flake.lock in the
     /// repository, else nixos-unstable.
     #[arg(long, value_name = "FLAKEREF")]

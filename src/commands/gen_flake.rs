@@ -15,6 +15,7 @@ use crate::genflake::flake::{self, ScriptEntry};
 use crate::genflake::lock;
 use crate::genflake::project::Detected;
 use crate::genflake::script::{self, Analysis, Assumption, Sourced, Tool, Unresolved};
+use crate::genflake::workspace;
 use crate::render::style::Style;
 use crate::render::{diff, Format};
 use crate::validate::genflake::{self as check, FlakeCheck, FlakePlan};
@@ -27,6 +28,13 @@ const DEFAULT_NIXPKGS: &str = "github:NixOS/nixpkgs/nixos-unstable";
 struct FileOut {
     path: String,
     diff: String,
+}
+
+#[derive(Serialize)]
+struct ComponentOut {
+    path: String,
+    input: String,
+    generated: bool,
 }
 
 #[derive(Serialize)]
@@ -50,6 +58,9 @@ struct Report {
     /// What `gen-flake DIR` detected; the first builds the package.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     project: Vec<Detected>,
+    /// With `--workspace`: each component and whether its flake was generated.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    components: Vec<ComponentOut>,
     written: bool,
 }
 
@@ -61,10 +72,44 @@ struct Source {
     analyses: Vec<Analysis>,
     /// Every detector's finding for a project directory; empty for scripts.
     project: Vec<Detected>,
+    /// With `--workspace`: the components, each with the flake input name it gets in the
+    /// root flake; `None` for a component that has a flake already (composed as it is).
+    components: Vec<(PathBuf, String, Option<Source>)>,
 }
 
 impl Source {
-    /// The flake.nix text.
+    /// The files to write, relative to `dir`: flake.nix, flake.lock when the pin is known, and
+    /// for a workspace every component's files and then the root's.
+    fn files(
+        &self,
+        url: &str,
+        pin: Option<&lock::Pin>,
+    ) -> Result<Vec<(PathBuf, String)>, InputError> {
+        let lock_file =
+            |dir: &Path| pin.map(|p| (dir.join("flake.lock"), lock::lock_text(&p.node)));
+        let mut files = Vec::new();
+        for (rel, _, source) in &self.components {
+            if let Some(source) = source {
+                files.push((rel.join("flake.nix"), source.flake(url)?));
+                files.extend(lock_file(rel));
+            }
+        }
+        let flake = if self.components.is_empty() {
+            self.flake(url)?
+        } else {
+            let inputs: Vec<(String, String)> = self
+                .components
+                .iter()
+                .map(|(rel, input, _)| (input.clone(), rel.to_string_lossy().into_owned()))
+                .collect();
+            flake::workspace_flake(&inputs, url)
+        };
+        files.push((PathBuf::from("flake.nix"), flake));
+        files.extend(lock_file(Path::new("")));
+        Ok(files)
+    }
+
+    /// The flake.nix text of a scripts or project source.
     fn flake(&self, url: &str) -> Result<String, InputError> {
         let Some(main) = self.project.first() else {
             return Ok(flake::script_flake(
@@ -87,8 +132,23 @@ impl Source {
         Ok(flake::project_flake(main, &tools, url))
     }
 
+    /// The packages of the flake at `dir`: a workspace exposes its components' as
+    /// `<input>-<name>`.
     fn packages(&self) -> Result<Vec<String>, InputError> {
-        if self.project.is_empty() {
+        if !self.components.is_empty() {
+            let mut all = Vec::new();
+            for (_, input, source) in &self.components {
+                for p in source
+                    .as_ref()
+                    .map(Source::packages)
+                    .transpose()?
+                    .unwrap_or_default()
+                {
+                    all.push(format!("{input}-{p}"));
+                }
+            }
+            Ok(all)
+        } else if self.project.is_empty() {
             Ok(entries(&self.analyses, &self.dir)?
                 .into_iter()
                 .map(|e| e.name)
@@ -129,6 +189,7 @@ fn scripts_source(paths: &[PathBuf]) -> anyhow::Result<Source> {
         dir,
         analyses,
         project: Vec::new(),
+        components: Vec::new(),
     })
 }
 
@@ -162,12 +223,61 @@ fn project_source(dir: &Path) -> anyhow::Result<Source> {
         dir,
         analyses,
         project,
+        components: Vec::new(),
+    })
+}
+
+/// `--workspace [ROOT]`: every component of the repository (a project, or a directory of
+/// shell scripts) gets a flake unless it has one, and the root flake composes them.
+fn workspace_source(root: &Path, force: bool) -> anyhow::Result<Source> {
+    let root = root
+        .canonicalize()
+        .with_context(|| format!("reading {}", root.display()))?;
+    let mut components = Vec::new();
+    let (mut analyses, mut project) = (Vec::new(), Vec::new());
+    for rel in workspace::components(&root) {
+        let dir = root.join(&rel);
+        let scripts = workspace::scripts_in(&dir);
+        let source = if dir.join("flake.nix").is_file() && !force {
+            None
+        } else if !crate::genflake::project::detect(&dir).is_empty() {
+            Some(project_source(&dir)?)
+        } else if !scripts.is_empty() {
+            let mut s = scripts_source(&scripts)?;
+            s.dir = dir;
+            Some(s)
+        } else {
+            None
+        };
+        if let Some(s) = &source {
+            analyses.extend(s.analyses.iter().cloned());
+            project.extend(s.project.iter().cloned());
+        }
+        let input = workspace::input_name(&rel);
+        components.push((rel, input, source));
+    }
+    if components.is_empty() {
+        return Err(InputError(format!(
+            "{}: no components (projects or directories of shell scripts) found",
+            root.display()
+        ))
+        .into());
+    }
+    Ok(Source {
+        dir: root,
+        analyses,
+        project,
+        components,
     })
 }
 
 pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let source = match args.paths.as_slice() {
+        _ if args.workspace => {
+            let root = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
+            workspace_source(root, args.force)?
+        }
         [p] if p.is_dir() => project_source(p)?,
         paths => scripts_source(paths)?,
     };
@@ -180,10 +290,7 @@ pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
         (None, Some(u)) => u.clone(),
         (None, None) => DEFAULT_NIXPKGS.to_owned(),
     };
-    let mut files = vec![(PathBuf::from("flake.nix"), source.flake(&url)?)];
-    if let Some(p) = &pin {
-        files.push((PathBuf::from("flake.lock"), lock::lock_text(&p.node)));
-    }
+    let mut files = source.files(&url, pin.as_ref())?;
     for (name, text) in &files {
         let before = std::fs::read_to_string(dir.join(name)).ok();
         if before.as_ref().is_some_and(|b| b != text) && !args.force && !args.dry_run {
@@ -199,9 +306,10 @@ pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
     let outcome = if args.no_validate {
         check::FlakeOutcome::default()
     } else {
-        validate(args, &source, &mut files, &tools, pin.is_none())?
+        validate(args, &source, &mut files, &tools, pin.as_ref())?
     };
     if let Some(lock) = &outcome.lock {
+        files.retain(|(p, _)| p != Path::new("flake.lock"));
         files.push((PathBuf::from("flake.lock"), lock.clone()));
     }
     let validated = outcome.level.map_or("none", Level::name);
@@ -241,6 +349,15 @@ pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
         tools,
         unresolved: source.unresolved(),
         project: source.project.clone(),
+        components: source
+            .components
+            .iter()
+            .map(|(rel, input, s)| ComponentOut {
+                path: rel.display().to_string(),
+                input: input.clone(),
+                generated: s.is_some(),
+            })
+            .collect(),
         validated,
         checks: outcome.checks,
         assumptions: analyses
@@ -381,7 +498,7 @@ fn validate(
     source: &Source,
     files: &mut [(PathBuf, String)],
     tools: &[Tool],
-    needs_lock: bool,
+    pin: Option<&lock::Pin>,
 ) -> anyhow::Result<check::FlakeOutcome> {
     let dir = &source.dir;
     let mut plan = FlakePlan {
@@ -394,7 +511,9 @@ fn validate(
             .collect(),
         packages: source.packages()?,
         tools: tools.iter().map(|t| t.command.clone()).collect(),
-        needs_lock,
+        // A workspace's lock holds its components' hashes, which only Nix computes.
+        needs_lock: pin.is_none() || !source.components.is_empty(),
+        pin: pin.map(|p| p.node.clone()),
         target: args.validate.unwrap_or(Level::Build),
         nix_args: args.nix_args.clone(),
         step_timeout: Duration::from_secs(args.step_timeout),
@@ -414,11 +533,11 @@ fn validate(
                 }
             })
             .ok_or(Interrupted)?;
-        let flake_nix = &mut files[0].1;
-        match &outcome.got_hash {
-            Some(got) if rounds < HASH_ROUNDS && flake_nix.contains(FAKE_HASH) => {
-                *flake_nix = flake_nix.replacen(FAKE_HASH, &format!("\"{got}\""), 1);
-                plan.files[0].1 = flake_nix.clone();
+        let placeholder = files.iter().position(|(_, text)| text.contains(FAKE_HASH));
+        match (&outcome.got_hash, placeholder) {
+            (Some(got), Some(i)) if rounds < HASH_ROUNDS => {
+                files[i].1 = files[i].1.replacen(FAKE_HASH, &format!("\"{got}\""), 1);
+                plan.files[i].1 = files[i].1.clone();
                 rounds += 1;
             }
             _ => return Ok(outcome),
@@ -471,11 +590,19 @@ fn human(
     } else if let Some(u) = &args.nixpkgs {
         let _ = writeln!(s, "nixpkgs: {u}");
     }
-    for (i, d) in r.project.iter().enumerate() {
-        let role = if i == 0 {
-            "builds the package"
+    for c in &r.components {
+        let how = if c.generated {
+            "flake generated"
         } else {
-            "tools in the devShell"
+            "its own flake"
+        };
+        let _ = writeln!(s, "component {} (input `{}`): {how}", c.path, c.input);
+    }
+    for (i, d) in r.project.iter().enumerate() {
+        let role = match i {
+            _ if !r.components.is_empty() => "a component",
+            0 => "builds the package",
+            _ => "tools in the devShell",
         };
         let _ = writeln!(
             s,

@@ -100,6 +100,25 @@ pub fn lock_text(node: &Value) -> String {
     text
 }
 
+/// `lock` (a lock file's text) with its root's nixpkgs node replaced by `node`, in the format
+/// Nix writes; `None` when the text is no lock with a nixpkgs input.
+pub fn with_nixpkgs(lock: &str, node: &Value) -> Option<String> {
+    let mut lock: Value = serde_json::from_str(lock).ok()?;
+    let root = lock.get("root")?.as_str()?.to_owned();
+    let name = lock["nodes"][&root]["inputs"]["nixpkgs"]
+        .as_str()?
+        .to_owned();
+    let slot = lock.get_mut("nodes")?.get_mut(&name)?;
+    let inputs = slot.get("inputs").cloned();
+    *slot = node.clone();
+    if let Some(i) = inputs {
+        slot["inputs"] = i;
+    }
+    let mut text = serde_json::to_string_pretty(&lock).ok()?;
+    text.push('\n');
+    Some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +144,15 @@ mod tests {
         assert_eq!(again.node, pin.node);
         assert!(text.contains("\"rev\": \"63dacb46bf939521bdc93981b4cbb7ecb58427a0\""));
         assert!(text.ends_with("}\n"));
+    }
+
+    #[test]
+    fn the_pin_replaces_what_an_override_locked() {
+        let pin = pin_of_lock(LOCK).unwrap();
+        let overridden = r#"{"nodes": {"nixpkgs": {"locked": {"path": "/x", "type": "path", "narHash": "sha256-x"}, "original": {"owner": "NixOS", "repo": "nixpkgs", "type": "github"}}, "api": {"locked": {"path": "./api", "type": "path", "narHash": "sha256-y"}, "original": {"path": "./api", "type": "path"}, "inputs": {"nixpkgs": ["nixpkgs"]}}, "root": {"inputs": {"nixpkgs": "nixpkgs", "api": "api"}}}, "root": "root", "version": 7}"#;
+        let text = with_nixpkgs(overridden, &pin.node).unwrap();
+        assert_eq!(pin_of_lock(&text).unwrap().node, pin.node);
+        assert!(text.contains("\"path\": \"./api\""));
     }
 
     #[test]

@@ -5,3 +5,4 @@ pub mod flake;
 pub mod lock;
 pub mod project;
 pub mod script;
+pub mod workspace;

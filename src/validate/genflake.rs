@@ -33,8 +33,12 @@ pub struct FlakePlan {
     pub packages: Vec<String>,
     /// Commands that must be on the devShell's PATH.
     pub tools: Vec<String>,
-    /// No lock is known: `nix flake lock` makes one.
+    /// `nix flake lock` makes the lock (none is known, or a workspace's path inputs need
+    /// their hashes).
     pub needs_lock: bool,
+    /// The nixpkgs lock node when the pin is known: the lock keeps it whatever the checks'
+    /// `--override-input`s make Nix lock.
+    pub pin: Option<serde_json::Value>,
     pub target: Level,
     pub nix_args: Vec<String>,
     pub step_timeout: Duration,
@@ -99,17 +103,27 @@ async fn ladder(plan: &FlakePlan, out: &mut FlakeOutcome) -> Result<(), ()> {
     record(out, "nix-instantiate --parse flake.nix".into(), error)?;
     out.level = Some(Level::Parse);
     if plan.needs_lock {
-        // Without the checks' input overrides: the lock must pin what flake.nix names. A
-        // failure (no network) leaves the flake without a lock, and the checks go on.
+        // With a known pin the overrides may stay (nixpkgs' node is put back afterwards);
+        // without one the lock must pin what flake.nix names. A failure (no network) leaves
+        // the flake without a lock, and the checks go on.
+        let args = match plan.pin {
+            Some(_) => plan.nix_args.clone(),
+            None => without_overrides(&plan.nix_args),
+        };
         let argv: Vec<String> = ["nix", "flake", "lock", &here[0]]
             .map(String::from)
             .into_iter()
-            .chain(without_overrides(&plan.nix_args))
+            .chain(args)
             .collect();
         let step = runner::run_step(&argv, &dir, plan.step_timeout).await;
         let error = failure(step, &scratch, &mut out.got_hash);
         if error.is_none() {
-            out.lock = std::fs::read_to_string(dir.join("flake.lock")).ok();
+            let written = std::fs::read_to_string(dir.join("flake.lock")).ok();
+            out.lock = match (&plan.pin, written) {
+                (Some(pin), Some(text)) => crate::genflake::lock::with_nixpkgs(&text, pin),
+                (None, written) => written,
+                (Some(_), None) => None,
+            };
         }
         let ok = error.is_none();
         out.checks.push(FlakeCheck {

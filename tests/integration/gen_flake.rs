@@ -343,3 +343,104 @@ fn projects_are_detected_built_and_pinned() {
     assert!(!pinger.contains("lib.fakeHash"));
     assert!(pinger.contains("vendorHash = \"sha256-"));
 }
+
+#[test]
+fn a_workspace_composes_its_components() {
+    if !common::nix_available("a_workspace_composes_its_components") {
+        return;
+    }
+    // Three components: a Go project, a Make project with a script, a directory of scripts
+    // (whose `component/` already has a flake and the nixpkgs pin).
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for name in ["pinger", "tlsping"] {
+        std::fs::create_dir(root.join(name)).unwrap();
+        common::copy_dir(
+            &common::fixtures().join("genflake/projects").join(name),
+            &root.join(name),
+            &[],
+        );
+    }
+    std::fs::create_dir(root.join("scripts")).unwrap();
+    common::copy_dir(
+        &common::fixtures().join("genflake/scripts"),
+        &root.join("scripts"),
+        &[],
+    );
+    git(root, &["init", "-q"]);
+    git(root, &["add", "-A"]);
+    let mut args = vec!["--workspace"];
+    let stub = stub_args();
+    args.extend(stub.iter().map(String::as_str));
+    let (code, report) = gen_flake(root, &args);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["validated"], "build");
+    let components: Vec<&str> = report["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(components, ["pinger", "scripts", "tlsping"]);
+    insta::assert_snapshot!("workspace_flake_nix", read(root, "flake.nix"));
+    // The root lock pins the repository's nixpkgs and the components by hash.
+    let lock: serde_json::Value = serde_json::from_str(&read(root, "flake.lock")).unwrap();
+    assert_eq!(
+        lock["nodes"]["nixpkgs"]["locked"]["rev"],
+        "63dacb46bf939521bdc93981b4cbb7ecb58427a0"
+    );
+    for c in &components {
+        assert_eq!(lock["nodes"][c]["locked"]["path"], format!("./{c}"));
+        assert!(lock["nodes"][c]["locked"]["narHash"].is_string());
+    }
+
+    // The root devShell has every component's tools; each component still builds alone.
+    git(root, &["add", "-A"]);
+    let nix = |dir: &Path, args: &[&str], tail: &[&str]| {
+        let stub = common::fixtures().join("nixpkgs-stub");
+        std::process::Command::new("nix")
+            .current_dir(dir)
+            .env("NIX_CONFIG", NIX_CONFIG)
+            .args(args)
+            .args([
+                "--override-input",
+                "nixpkgs",
+                &format!("path:{}", stub.display()),
+            ])
+            .args(["--no-write-lock-file"])
+            .args(tail)
+            .output()
+            .unwrap()
+    };
+    let shell = nix(
+        root,
+        &["develop"],
+        &[
+            "--command",
+            "sh",
+            "-c",
+            "for t in rsync jq gzip curl pkg-config; do command -v $t; done",
+        ],
+    );
+    assert!(
+        shell.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shell.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&shell.stdout).lines().count(), 5);
+    for c in &components {
+        let built = nix(&root.join(c), &["build", "--no-link"], &[]);
+        let ok = built.status.success() || c == &"scripts"; // scripts has no default package
+        assert!(ok, "{c}: {}", String::from_utf8_lossy(&built.stderr));
+    }
+    let built = nix(
+        &root.join("scripts"),
+        &["build", "--no-link", ".#deploy"],
+        &[],
+    );
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+}
