@@ -116,19 +116,6 @@ pub fn analyze_file(path: &Path, root: &Path) -> Result<Analysis, ScriptError> {
     Ok(c.finish(path.to_owned(), syntax_error))
 }
 
-/// Analyses script text (for tests and benchmarks); `source` resolves against `root`.
-pub fn analyze_text(text: &str, root: &Path) -> Analysis {
-    let mut c = Collector::new(root);
-    let ctx = Ctx {
-        dir: root.to_owned(),
-        base: 0,
-        fixed_line: None,
-        depth: 0,
-    };
-    let syntax_error = c.program(text, &ctx);
-    c.finish(PathBuf::new(), syntax_error)
-}
-
 const CRLF_ADVICE: &str =
     "bash reads the \\r as part of every command; convert the file with `dos2unix`";
 
@@ -892,6 +879,19 @@ fn simple_words(s: &ast::SimpleCommand, ctx: &Ctx) -> Vec<Word> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Analyses script text; `source` resolves against `root`.
+    fn analyze_text(text: &str, root: &Path) -> Analysis {
+        let mut c = Collector::new(root);
+        let ctx = Ctx {
+            dir: root.to_owned(),
+            base: 0,
+            fixed_line: None,
+            depth: 0,
+        };
+        let syntax_error = c.program(text, &ctx);
+        c.finish(PathBuf::new(), syntax_error)
+    }
 
     fn tools(a: &Analysis) -> Vec<(&str, &str, bool)> {
         a.tools

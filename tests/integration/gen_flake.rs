@@ -289,21 +289,47 @@ fn review_finds_nothing_left_to_generate() {
     );
 }
 
+/// A project without a flake, in `dst`: the sources of a fixture project (its flake and
+/// harness files left out) plus `fixtures/genflake/projects/<name>`. `tlsping` is
+/// missing-library's C program with a release script, `rgrep` hash-mismatch-cargo's crate,
+/// `pinger` hash-mismatch-vendor's Go module.
+fn project_sources(name: &str, dst: &Path) {
+    let from = match name {
+        "tlsping" => "missing-library",
+        "rgrep" => "hash-mismatch-cargo",
+        "pinger" => "hash-mismatch-vendor",
+        _ => panic!("no fixture project {name}"),
+    };
+    std::fs::create_dir_all(dst).unwrap();
+    common::copy_dir(
+        &common::fixtures().join("projects").join(from),
+        dst,
+        &[
+            "cmd",
+            "expect",
+            "fixed",
+            "setup",
+            "flake.nix",
+            "package.nix",
+        ],
+    );
+    let extra = common::fixtures().join("genflake/projects").join(name);
+    if extra.is_dir() {
+        common::copy_dir(&extra, dst, &[]);
+    }
+}
+
 /// The fixture projects in a git repository that also holds a pinned component.
 fn projects_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    common::copy_dir(
-        &common::fixtures().join("genflake/projects"),
-        dir.path(),
-        &[],
-    );
+    for name in ["tlsping", "rgrep", "pinger"] {
+        project_sources(name, &dir.path().join(name));
+    }
+    let component = dir.path().join("component");
+    std::fs::create_dir(&component).unwrap();
     common::copy_dir(
         &common::fixtures().join("genflake/scripts/component"),
-        &{
-            let c = dir.path().join("component");
-            std::fs::create_dir(&c).unwrap();
-            c
-        },
+        &component,
         &[],
     );
     git(dir.path(), &["init", "-q"]);
@@ -354,12 +380,7 @@ fn a_workspace_composes_its_components() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     for name in ["pinger", "tlsping"] {
-        std::fs::create_dir(root.join(name)).unwrap();
-        common::copy_dir(
-            &common::fixtures().join("genflake/projects").join(name),
-            &root.join(name),
-            &[],
-        );
+        project_sources(name, &root.join(name));
     }
     std::fs::create_dir(root.join("scripts")).unwrap();
     common::copy_dir(
