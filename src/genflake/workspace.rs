@@ -41,8 +41,10 @@ pub fn scripts_in(dir: &Path) -> Vec<PathBuf> {
         .into_iter()
         .flatten()
         .filter_map(Result::ok)
+        // The type from the directory listing: no stat per entry.
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "sh"))
+        .filter(|p| p.extension().is_some_and(|x| x == "sh"))
         .collect();
     scripts.sort();
     scripts
