@@ -20,23 +20,44 @@ pub struct Pin {
 /// Lock files deeper than this are not looked at.
 const MAX_DEPTH: usize = 6;
 
-/// The nixpkgs pin of the first `flake.lock` under `root` (the one nearest the top, then in
-/// path order) whose root input `nixpkgs` is locked and has a URL nfai can write.
+/// Directories that hold no component's lock, and can be huge.
+const SKIP: &[&str] = &["node_modules", "target", "result", "vendor"];
+
+/// The nixpkgs pin of the `flake.lock` nearest the top of `root` (then in path order) whose
+/// root input `nixpkgs` is locked and has a URL nfai can write. Searched level by level, so a
+/// repository whose pin sits near the top is not walked whole.
 pub fn find_pin(root: &Path) -> Option<Pin> {
-    let mut locks: Vec<PathBuf> = ignore::WalkBuilder::new(root)
-        .max_depth(Some(MAX_DEPTH))
-        .build()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name() == "flake.lock")
-        .map(|e| e.into_path())
-        .collect();
-    locks.sort_by_key(|p| (p.components().count(), p.clone()));
-    locks.into_iter().find_map(|p| {
-        let text = std::fs::read_to_string(&p).ok()?;
-        let mut pin = pin_of_lock(&text)?;
-        pin.from = p;
-        Some(pin)
-    })
+    let mut level = vec![root.to_owned()];
+    for _ in 0..MAX_DEPTH {
+        let mut next = Vec::new();
+        for dir in &level {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+                .collect();
+            entries.sort_by_key(|e| e.file_name());
+            for e in entries {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                if is_dir && !name.starts_with('.') && !SKIP.contains(&name.as_ref()) {
+                    next.push(e.path());
+                }
+            }
+        }
+        let pin = level.iter().find_map(|dir| {
+            let from = dir.join("flake.lock");
+            let mut pin = pin_of_lock(&std::fs::read_to_string(&from).ok()?)?;
+            pin.from = from;
+            Some(pin)
+        });
+        if pin.is_some() {
+            return pin;
+        }
+        level = next;
+    }
+    None
 }
 
 /// The nixpkgs pin of a lock file's text.

@@ -10,6 +10,7 @@ const MAX_DEPTH: usize = 4;
 /// The components under `root` (relative paths, parents before children), not `root` itself.
 pub fn components(root: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = Vec::new();
+    let mut inside: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     let walk = ignore::WalkBuilder::new(root)
         .max_depth(Some(MAX_DEPTH))
         .sort_by_file_name(|a, b| a.cmp(b))
@@ -21,7 +22,8 @@ pub fn components(root: &Path) -> Vec<PathBuf> {
         let Ok(rel) = entry.path().strip_prefix(root) else {
             continue;
         };
-        if found.iter().any(|c| rel.starts_with(c)) {
+        // Within a component found already (an ancestor is one): part of it.
+        if rel.ancestors().any(|a| inside.contains(a)) {
             continue;
         }
         let dir = entry.path();
@@ -30,6 +32,7 @@ pub fn components(root: &Path) -> Vec<PathBuf> {
             || !super::project::detect(dir).is_empty()
         {
             found.push(rel.to_owned());
+            inside.insert(rel.to_owned());
         }
     }
     found
