@@ -35,8 +35,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Audit a repository (or a change) for Nix-first policy compliance.
     Review(crate::cli::review::ReviewArgs),
-    /// Write a pinned flake for shell scripts: each script packaged with exactly the tools
-    /// it runs, plus a devShell with all of them; validated with Nix.
+    /// Write a pinned flake, validated with Nix, for shell scripts (each packaged with exactly
+    /// the tools it runs), a project directory, or every component of a repository.
     GenFlake(crate::cli::gen_flake::GenFlakeArgs),
 }
 
