@@ -2,6 +2,7 @@
 
 pub mod llm;
 pub mod repro;
+pub mod gen_flake;
 pub mod review;
 
 use std::path::PathBuf;
@@ -43,6 +44,9 @@ pub enum Command {
     Review(crate::cli::review::ReviewArgs),
     /// Rebuild outputs and check that they are bit-for-bit the same; say what differs and why.
     Repro(crate::cli::repro::ReproArgs),
+    /// Write a pinned flake, validated with Nix, for shell scripts (each packaged with exactly
+    /// the tools it runs), a project directory, or every component of a repository.
+    GenFlake(crate::cli::gen_flake::GenFlakeArgs),
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ pub mod explain;
 pub mod explain_failure;
 pub mod fix;
 pub mod repro;
+pub mod gen_flake;
 pub mod review;
 
 use crate::cli::{Cli, Command};
@@ -34,5 +35,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Config(args) => config::run(&args),
         Command::Review(args) => review::run(&args, style),
         Command::Repro(args) => repro::run(&args, style),
+        Command::GenFlake(args) => gen_flake::run(&args, style),
     }
 }

@@ -3,6 +3,7 @@
 //! the build of the original target), stopping at the first failure; the first candidate
 //! that reaches the wanted level wins.
 
+pub mod genflake;
 pub mod scratch;
 
 use std::path::{Path, PathBuf};
@@ -411,9 +412,20 @@ fn is_nix(path: &Path) -> bool {
 
 /// What a failed check tells: whether evaluation succeeded, and the diagnosed cause.
 fn failure_level(step: &Step, scratch: &Scratch) -> (Level, String) {
-    let Ok(log) = crate::log::read_bytes(&step.stderr, diagnose::triggers()) else {
+    let Some((f, built)) = diagnose_step(step, scratch) else {
         return (Level::Parse, step.tail(3));
     };
+    let why = if f.category == "no_failure" {
+        step.tail(3)
+    } else {
+        format!("{}: {}", f.category, f.summary)
+    };
+    (if built { Level::Eval } else { Level::Parse }, why)
+}
+
+/// explain-failure's diagnosis of a failed check's log, and whether it got as far as building.
+fn diagnose_step(step: &Step, scratch: &Scratch) -> Option<(diagnose::Finding, bool)> {
+    let log = crate::log::read_bytes(&step.stderr, diagnose::triggers()).ok()?;
     let built = diagnose::site::sites(&log).iter().any(|s| {
         matches!(
             s.kind,
@@ -425,13 +437,7 @@ fn failure_level(step: &Step, scratch: &Scratch) -> (Level, String) {
         workspace: Workspace::new(vec![scratch.root.clone()]),
         full_log: &no_fetch,
     };
-    let f = diagnose::diagnose(&log, &ctx);
-    let why = if f.category == "no_failure" {
-        step.tail(3)
-    } else {
-        format!("{}: {}", f.category, f.summary)
-    };
-    (if built { Level::Eval } else { Level::Parse }, why)
+    Some((diagnose::diagnose(&log, &ctx), built))
 }
 
 /// The evaluation-only variant of the user's command, or a project-wide evaluation.

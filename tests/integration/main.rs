@@ -5,6 +5,7 @@ mod commit;
 mod common;
 mod explain_failure;
 mod fix;
+mod gen_flake;
 mod llm;
 mod llm_layer;
 mod llm_trust;

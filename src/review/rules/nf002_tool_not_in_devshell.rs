@@ -72,7 +72,7 @@ After:
                 if NIX.contains(&cmd.as_str()) {
                     continue;
                 }
-                let Some(package) = crate::fix::packages::for_command(&cmd) else {
+                let Some(package) = crate::knowledge::for_command(&cmd) else {
                     continue;
                 };
                 if env.provides(package) {
