@@ -49,4 +49,8 @@ pub struct GenFlakeArgs {
     /// Seconds each check may take.
     #[arg(long, default_value_t = 900, value_name = "SECS")]
     pub step_timeout: u64,
+    /// With an LLM backend, the model chooses packages for the commands nfai could not
+    /// resolve, among candidates from the project's nixpkgs; the flake's checks confirm them.
+    #[command(flatten)]
+    pub llm: crate::cli::llm::LlmArgs,
 }

@@ -1,8 +1,8 @@
 //! The command-line interface: every subcommand and flag, as clap definitions.
 
+pub mod gen_flake;
 pub mod llm;
 pub mod repro;
-pub mod gen_flake;
 pub mod review;
 
 use std::path::PathBuf;

@@ -68,7 +68,7 @@ pub fn propose(
             return finish(finding, root, args, &candidates[win], win, false);
         }
     }
-    let mut client = match llm_client(&config, &args.llm)? {
+    let mut client = match llm_client(&config, &args.llm, "explain-failure")? {
         Some(c) => c,
         None => {
             if args.apply {
@@ -92,9 +92,7 @@ pub fn propose(
         &plan(true),
     );
     if args.llm.record {
-        let path = llm::transcript::record_path(root, "explain-failure");
-        write_atomically(&path, &serde_json::to_string_pretty(&client.transcript)?)?;
-        eprintln!("nfai: recorded the exchanges in {}", path.display());
+        record(&client, root)?;
     }
     match result? {
         Some((candidate, win)) => finish(finding, root, args, &candidate, win, true),
@@ -111,7 +109,11 @@ pub fn propose(
 }
 
 /// The chosen backend's client, or `None` for the offline backend.
-fn llm_client(config: &LlmConfig, args: &LlmArgs) -> anyhow::Result<Option<Client>> {
+pub(crate) fn llm_client(
+    config: &LlmConfig,
+    args: &LlmArgs,
+    job: &str,
+) -> anyhow::Result<Option<Client>> {
     let id = config.backend();
     let backend = llm::backend(id).ok_or_else(|| {
         let known: Vec<_> = llm::BACKENDS.iter().map(|b| b.id()).collect();
@@ -126,12 +128,15 @@ fn llm_client(config: &LlmConfig, args: &LlmArgs) -> anyhow::Result<Option<Clien
     let settings = config
         .backend_settings(args.replay.as_deref())
         .map_err(|e| InputError(e.to_string()))?;
-    Ok(Some(Client::new(
-        backend,
-        settings,
-        "explain-failure",
-        !args.no_cache,
-    )))
+    Ok(Some(Client::new(backend, settings, job, !args.no_cache)))
+}
+
+/// Writes the client's exchanges to `.nfai/transcripts/` (`--record`).
+pub(crate) fn record(client: &Client, root: &Path) -> anyhow::Result<()> {
+    let path = llm::transcript::record_path(root, &client.transcript.job);
+    write_atomically(&path, &serde_json::to_string_pretty(&client.transcript)?)?;
+    eprintln!("nfai: recorded the exchanges in {}", path.display());
+    Ok(())
 }
 
 /// Validates `candidates`; the index of the winner. Every attempt is added to the fix.

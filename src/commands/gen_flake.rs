@@ -271,9 +271,116 @@ fn workspace_source(root: &Path, force: bool) -> anyhow::Result<Source> {
     })
 }
 
+/// With an LLM backend: the model chooses, among candidates from the project's nixpkgs and
+/// nfai's tables, packages for the commands no table knows. A choice becomes a tool of the
+/// script (so the flake's checks confirm it); anything else stays unresolved.
+fn choose_attributes(
+    analyses: &mut [Analysis],
+    client: &mut crate::llm::client::Client,
+    args: &GenFlakeArgs,
+    nixpkgs: &str,
+) -> anyhow::Result<()> {
+    use crate::llm::attributes::{self, Question};
+    let plain = |c: &str| {
+        c.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "._+-".contains(ch))
+    };
+    let mut questions: Vec<Question> = Vec::new();
+    for a in analyses.iter() {
+        let text = std::fs::read_to_string(&a.path).unwrap_or_default();
+        for u in a.unresolved.iter().filter(|u| plain(&u.command)) {
+            if questions.iter().all(|q| q.command != u.command) {
+                questions.push(Question {
+                    command: u.command.clone(),
+                    line: u.line,
+                    text: text
+                        .lines()
+                        .nth(u.line.saturating_sub(1))
+                        .unwrap_or_default()
+                        .to_owned(),
+                    candidates: Vec::new(),
+                });
+            }
+        }
+    }
+    if questions.is_empty() {
+        return Ok(());
+    }
+    let names = nixpkgs_names(args, nixpkgs);
+    // A `&'static str` read as any shorter-lived `&str`, so both kinds of names chain.
+    fn any<'a>(s: &'static str) -> &'a str {
+        s
+    }
+    for q in &mut questions {
+        let tables = crate::knowledge::command_attributes().map(any);
+        q.candidates =
+            attributes::candidates(&q.command, names.iter().map(String::as_str).chain(tables));
+    }
+    questions.retain(|q| !q.candidates.is_empty());
+    if questions.is_empty() {
+        return Ok(());
+    }
+    let prompt = attributes::prompt(&questions);
+    if args.llm.show_prompt {
+        println!("{}", serde_json::to_string_pretty(&prompt)?);
+        return Ok(());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let answer = runtime.block_on(client.ask(&prompt));
+    let chosen = match answer.and_then(|a| attributes::parse(&a, &questions)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("nfai: {}", crate::render::inert::inert(&e.to_string()));
+            return Ok(());
+        }
+    };
+    for (command, attr) in chosen {
+        eprintln!("nfai: the LLM chose `{attr}` for `{command}`; the flake's checks confirm it");
+        for a in analyses.iter_mut() {
+            let lines: Vec<usize> = a
+                .unresolved
+                .iter()
+                .filter(|u| u.command == command)
+                .map(|u| u.line)
+                .collect();
+            if lines.is_empty() {
+                continue;
+            }
+            a.unresolved.retain(|u| u.command != command);
+            a.tools.push(Tool {
+                command: command.clone(),
+                attr: attr.clone(),
+                lines,
+                optional: false,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The top-level attribute names of the nixpkgs the flake will use (the override given to
+/// the checks, else the pin); empty when Nix cannot list them.
+fn nixpkgs_names(args: &GenFlakeArgs, pinned: &str) -> Vec<String> {
+    let overridden = args
+        .nix_args
+        .windows(3)
+        .find(|w| w[0] == "--override-input" && w[1] == "nixpkgs")
+        .map(|w| w[2].clone());
+    let nixpkgs = overridden.unwrap_or_else(|| pinned.to_owned());
+    let system = crate::nix::confine::current_system();
+    crate::nix::runner::attr_names(&format!("{nixpkgs}#legacyPackages.{system}"), &[])
+        .ok()
+        .filter(|s| s.ok())
+        .and_then(|s| serde_json::from_slice(&s.stdout).ok())
+        .unwrap_or_default()
+}
+
 pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    let source = match args.paths.as_slice() {
+    let mut source = match args.paths.as_slice() {
         _ if args.workspace => {
             let root = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
             workspace_source(root, args.force)?
@@ -283,6 +390,23 @@ pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
     };
     let dir = source.dir.clone();
     let root = crate::git::toplevel(&dir).unwrap_or_else(|| dir.clone());
+    let config =
+        crate::llm::config::resolve(&args.llm, &dir).map_err(|e| InputError(e.to_string()))?;
+    if let Some(mut client) = super::fix::llm_client(&config, &args.llm, "gen-flake")? {
+        let url = args
+            .nixpkgs
+            .clone()
+            .or_else(|| lock::find_pin(&root).map(|p| p.url));
+        choose_attributes(
+            &mut source.analyses,
+            &mut client,
+            args,
+            url.as_deref().unwrap_or(DEFAULT_NIXPKGS),
+        )?;
+        if args.llm.record {
+            super::fix::record(&client, &dir)?;
+        }
+    }
     let analyses = &source.analyses;
     let pin = lock::find_pin(&root).filter(|p| args.nixpkgs.as_ref().is_none_or(|u| *u == p.url));
     let url = match (&pin, &args.nixpkgs) {

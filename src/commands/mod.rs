@@ -7,8 +7,8 @@ pub mod config;
 pub mod explain;
 pub mod explain_failure;
 pub mod fix;
-pub mod repro;
 pub mod gen_flake;
+pub mod repro;
 pub mod review;
 
 use crate::cli::{Cli, Command};

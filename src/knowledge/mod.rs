@@ -42,6 +42,19 @@ fn parse(tsv: &'static str) -> HashMap<&'static str, &'static str> {
         .collect()
 }
 
+/// Every attribute nfai's command tables name, once each (candidates for commands they do
+/// not know).
+pub fn command_attributes() -> impl Iterator<Item = &'static str> {
+    let mut all: Vec<&'static str> = COMMANDS
+        .values()
+        .chain(COMMANDS_INDEX.values())
+        .copied()
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all.into_iter()
+}
+
 /// The nixpkgs attribute that provides `command`, if known.
 pub fn for_command(command: &str) -> Option<&'static str> {
     COMMANDS

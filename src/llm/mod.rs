@@ -2,6 +2,7 @@
 //! untrusted: it crosses `trust` (which files, what text) before it becomes a candidate, and
 //! its checks are confined (see `nix::confine`).
 
+pub mod attributes;
 pub mod backends;
 pub mod client;
 pub mod config;

@@ -5,13 +5,15 @@ use serde_json::{json, Value};
 
 /// Bumped whenever a template or the answer protocol changes: recorded in transcripts and
 /// part of the cache key.
-pub const VERSION: &str = "2";
+pub const VERSION: &str = "3";
 
 /// A task the model is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Task {
     Fix,
     Explain,
+    /// Choosing nixpkgs attributes for commands nfai could not resolve (see `attributes`).
+    Attributes,
 }
 
 impl Task {
@@ -19,6 +21,7 @@ impl Task {
         match self {
             Task::Fix => "fix",
             Task::Explain => "explain",
+            Task::Attributes => "attributes",
         }
     }
 
@@ -26,6 +29,7 @@ impl Task {
         match self {
             Task::Fix => include_str!("../../prompts/fix.md"),
             Task::Explain => include_str!("../../prompts/explain.md"),
+            Task::Attributes => include_str!("../../prompts/attributes.md"),
         }
     }
 
@@ -62,6 +66,8 @@ impl Task {
                     }
                 }}}
             }),
+            // Made per request: the candidates are an enum (see `attributes::prompt`).
+            Task::Attributes => json!({"type": "object"}),
             Task::Explain => json!({
                 "type": "object",
                 "additionalProperties": false,

@@ -349,3 +349,65 @@ fn server_faults_are_warnings() {
     assert_eq!(server.fix_requests().len(), 3);
     let _ = Path::new(".");
 }
+
+/// gen-flake with a model: a command no table knows gets the package the model chose among
+/// the names of the project's nixpkgs (an enum in the schema), and the flake's checks confirm
+/// it (`command -v` in the dev shell); a name outside the candidates is ignored.
+#[test]
+fn gen_flake_asks_the_model_for_unknown_commands() {
+    if !nix_available("gen_flake_asks_the_model_for_unknown_commands") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("release.sh"),
+        "#!/usr/bin/env bash\nset -euo pipefail\nacmectl deploy --env prod\necho done\n",
+    )
+    .unwrap();
+    let answer = json!({"attributes": [
+        {"command": "acmectl", "attr": "acme-cli"},
+        {"command": "acmectl", "attr": "evil-package"}]})
+    .to_string();
+    let server = chat_server(vec![answer]);
+    let stub = crate::common::fixtures().join("nixpkgs-stub");
+    let out = nfai_direct()
+        .env("NIX_CONFIG", NIX_CONFIG)
+        .current_dir(dir.path())
+        .args([
+            "gen-flake",
+            "release.sh",
+            "--format",
+            "json",
+            "--llm",
+            "openai",
+        ])
+        .args(["--llm-url", &server.url, "--llm-model", "m"])
+        .args(["--nix-arg=--override-input", "--nix-arg=nixpkgs"])
+        .arg(format!("--nix-arg=path:{}", stub.display()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(report["validated"], "build", "{report:#}\n{stderr}");
+    assert!(
+        report["unresolved"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+    let tools = report["tools"].as_array().unwrap();
+    assert!(
+        tools
+            .iter()
+            .any(|t| t["command"] == "acmectl" && t["attr"] == "acme-cli"),
+        "{tools:#?}"
+    );
+    let asked = &server.requests()[0];
+    assert!(
+        asked.contains("acme-cli") && asked.contains("\"enum\""),
+        "{asked}"
+    );
+    assert!(std::fs::read_to_string(dir.path().join("flake.nix"))
+        .unwrap()
+        .contains("acme-cli"));
+    assert!(!stderr.contains("evil-package"), "{stderr}");
+}
