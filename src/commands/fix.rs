@@ -202,6 +202,7 @@ fn repair(
         failure: format!("{}: {}", finding.category, finding.summary),
     };
     let mut history: Vec<PreviousAttempt> = Vec::new();
+    let mut package_names: Option<Vec<String>> = None;
     for round in 1..=rounds {
         client.round = round;
         let built = llm::context::fix(finding, project, &env, &history, tokens);
@@ -219,6 +220,31 @@ fn repair(
             eprintln!("nfai: dropped an LLM proposal {why}");
         }
         good.truncate(args.max_candidates);
+        let names = package_names.get_or_insert_with(|| {
+            crate::nix::nixpkgs::reference(&plan_args(args), &project.root)
+                .map(|r| crate::nix::nixpkgs::package_names(&r))
+                .unwrap_or_default()
+        });
+        good.retain(|c| match unknown_packages(project, c, names) {
+            None => true,
+            Some(why) => {
+                let attempt = crate::diagnose::Attempt {
+                    description: c.description.clone(),
+                    diff: validate::changes(project, c)
+                        .map(|ch| validate::render_diff(&ch, Style::plain()))
+                        .unwrap_or_default(),
+                    validated: Level::None.name(),
+                    error: Some(why.clone()),
+                    check: None,
+                };
+                history.push(PreviousAttempt {
+                    diff: attempt.diff.clone(),
+                    failure: why,
+                });
+                fix_of(finding).attempts.push(attempt);
+                false
+            }
+        });
         if good.is_empty() {
             record_round(
                 finding,
@@ -297,6 +323,41 @@ fn original_level(finding: &Finding) -> Level {
 
 /// How long the model's explanation may be when shown.
 const MODEL_EXPLANATION_CHARS: usize = 1200;
+
+/// The user's command and extra Nix arguments, where an `--override-input` may be.
+fn plan_args(args: &ExplainFailureArgs) -> Vec<String> {
+    args.command.iter().chain(&args.nix_args).cloned().collect()
+}
+
+/// Why a candidate cannot be right: a `pkgs.X` it introduces that the project's nixpkgs does
+/// not have, with the closest names it has (checked before anything is built; `None` when
+/// all exist or the names are unknown).
+fn unknown_packages(project: &Project, c: &fix::Candidate, names: &[String]) -> Option<String> {
+    if names.is_empty() {
+        return None;
+    }
+    let changes = validate::changes(project, c).ok()?;
+    let mut missing = Vec::new();
+    for ch in &changes {
+        let before = crate::nix::syntax::package_selects(&ch.before);
+        for name in crate::nix::syntax::package_selects(&ch.after) {
+            if !before.contains(&name) && !names.contains(&name) && !missing.contains(&name) {
+                missing.push(name);
+            }
+        }
+    }
+    let first = missing.first()?;
+    let closest = llm::attributes::candidates(first, names.iter().map(String::as_str));
+    Some(format!(
+        "not built: the project's nixpkgs has no `pkgs.{}`{}",
+        missing.join("`, `pkgs."),
+        if closest.is_empty() {
+            String::new()
+        } else {
+            format!(" (closest names: {})", closest.join(", "))
+        }
+    ))
+}
 
 /// The failure where an attempt stopped, without the command that found it.
 fn stop_of(a: &crate::diagnose::Attempt) -> Stop {

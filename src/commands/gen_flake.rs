@@ -306,7 +306,9 @@ fn choose_attributes(
     if questions.is_empty() {
         return Ok(());
     }
-    let names = nixpkgs_names(args, nixpkgs);
+    let nixpkgs =
+        crate::nix::nixpkgs::overridden(&args.nix_args).unwrap_or_else(|| nixpkgs.to_owned());
+    let names = crate::nix::nixpkgs::package_names(&nixpkgs);
     // A `&'static str` read as any shorter-lived `&str`, so both kinds of names chain.
     fn any<'a>(s: &'static str) -> &'a str {
         s
@@ -359,23 +361,6 @@ fn choose_attributes(
         }
     }
     Ok(())
-}
-
-/// The top-level attribute names of the nixpkgs the flake will use (the override given to
-/// the checks, else the pin); empty when Nix cannot list them.
-fn nixpkgs_names(args: &GenFlakeArgs, pinned: &str) -> Vec<String> {
-    let overridden = args
-        .nix_args
-        .windows(3)
-        .find(|w| w[0] == "--override-input" && w[1] == "nixpkgs")
-        .map(|w| w[2].clone());
-    let nixpkgs = overridden.unwrap_or_else(|| pinned.to_owned());
-    let system = crate::nix::confine::current_system();
-    crate::nix::runner::attr_names(&format!("{nixpkgs}#legacyPackages.{system}"), &[])
-        .ok()
-        .filter(|s| s.ok())
-        .and_then(|s| serde_json::from_slice(&s.stdout).ok())
-        .unwrap_or_default()
 }
 
 pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {

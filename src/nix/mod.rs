@@ -4,6 +4,7 @@ pub mod confine;
 pub mod edit;
 pub mod hash;
 pub mod network;
+pub mod nixpkgs;
 pub mod runner;
 pub mod store_path;
 pub mod syntax;

@@ -23,8 +23,9 @@ fn eval_project() -> tempfile::TempDir {
 
 const EVAL_LOG: &str = "error: undefined variable 'b'\n\n       at /x/default.nix:1:15:\n";
 
-/// Round 1 trades the error for a later one (progress, shown to the model in round 2);
-/// round 2 is right, and validated by a build.
+/// Round 1 names a package the project's nixpkgs lacks: dropped before any build, and sent
+/// back with the closest names. Round 2 trades the error for a later one (progress, shown to
+/// the model in round 3); round 3 is right, and validated by a build.
 #[test]
 fn rounds_make_progress_then_validate() {
     if !nix_available("rounds_make_progress_then_validate") {
@@ -32,10 +33,16 @@ fn rounds_make_progress_then_validate() {
     }
     let server = chat_server(vec![
         answer(
-            "use the list, and one more tool",
+            "add a tool",
             "flake.nix",
             "paths = toolsList;",
-            "paths = toolList ++ [ pkgs.notATool ];",
+            "paths = toolList ++ [ pkgs.jqq ];",
+        ),
+        answer(
+            "use the list, fail later",
+            "flake.nix",
+            "paths = toolsList;",
+            "paths = toolList ++ [ (throw \"later\") ];",
         ),
         answer(
             "use the defined name",
@@ -56,21 +63,29 @@ fn rounds_make_progress_then_validate() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let rounds = &report["fix"]["rounds"];
-    assert_eq!(rounds[0]["verdict"], "progress", "{report:#}\n{stderr}");
+    let attempts = &report["fix"]["attempts"];
+    assert_eq!(rounds[0]["verdict"], "no_proposals", "{report:#}\n{stderr}");
+    let unknown = attempts[0]["error"].as_str().unwrap();
     assert!(
-        rounds[0]["failure"].as_str().unwrap().contains("notATool"),
+        unknown.contains("has no `pkgs.jqq`") && unknown.contains("closest names: jq"),
+        "{unknown}"
+    );
+    assert_eq!(rounds[1]["verdict"], "progress", "{rounds:#}");
+    assert!(
+        rounds[1]["failure"].as_str().unwrap().contains("later"),
         "{rounds:#}"
     );
-    assert_eq!(rounds[1]["verdict"], "validated");
+    assert_eq!(rounds[2]["verdict"], "validated");
     assert_eq!(report["fix"]["validated"], "build");
     assert_eq!(report["model_explanation"], "“The name is misspelt.”");
-    assert!(stderr.contains("round 1/3: progress"), "{stderr}");
+    assert!(stderr.contains("round 2/3: progress"), "{stderr}");
     let asked = server.fix_requests();
-    assert_eq!(asked.len(), 2);
+    assert_eq!(asked.len(), 3);
+    assert!(asked[1].contains("closest names: jq"), "{}", asked[1]);
     assert!(
-        asked[1].contains("Your previous attempt") && asked[1].contains("notATool"),
+        asked[2].contains("Your previous attempt") && asked[2].contains("later"),
         "{}",
-        asked[1]
+        asked[2]
     );
 }
 
