@@ -1,5 +1,5 @@
 //! The only module that runs git: questions about tracking, for flakes that only see
-//! tracked files.
+//! tracked files, and the commits `--commit` makes of nfai's changes.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -180,4 +180,38 @@ pub fn run_fix_command(dir: &Path, args: &[String]) -> Result<(), GitError> {
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     git(dir, &args).map(drop)
+}
+
+/// Paths (relative to the top of the work tree) staged in the index of the repository
+/// that contains `dir`.
+pub fn staged_files(dir: &Path) -> Result<Vec<String>, GitError> {
+    Ok(git(
+        dir,
+        &["diff", "--cached", "--name-only", "--no-renames", "-z"],
+    )?
+    .split('\0')
+    .filter(|s| !s.is_empty())
+    .map(str::to_owned)
+    .collect())
+}
+
+/// Which of `paths` (relative to `dir`) differ from HEAD, staged or not.
+pub fn changed_since_head(dir: &Path, paths: &[String]) -> Result<Vec<String>, GitError> {
+    let mut args = vec!["diff", "HEAD", "--name-only", "--no-renames", "-z", "--"];
+    args.extend(paths.iter().map(String::as_str));
+    Ok(git(dir, &args)?
+        .split('\0')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Stages `paths` (relative to `dir`) and commits exactly the index with `message` (the
+/// repository's hooks run, as for any commit); returns the new commit's id.
+pub fn commit_paths(dir: &Path, paths: &[String], message: &str) -> Result<String, GitError> {
+    let mut add = vec!["add", "--"];
+    add.extend(paths.iter().map(String::as_str));
+    git(dir, &add)?;
+    git(dir, &["commit", "-q", "-m", message])?;
+    Ok(git(dir, &["rev-parse", "HEAD"])?.trim().to_owned())
 }

@@ -1,5 +1,8 @@
 //! The command-line interface: every subcommand and flag, as clap definitions.
 
+pub mod gen_flake;
+pub mod llm;
+pub mod repro;
 pub mod review;
 
 use std::path::PathBuf;
@@ -28,12 +31,22 @@ pub enum Command {
     /// Find the root cause of a failed nix build / develop / flake check / nix-build.
     ExplainFailure(ExplainFailureArgs),
     /// Store (or with --delete remove) the API key of an LLM server in the system keyring;
-    /// the key is read from standard input.
+    /// the key is read from standard input. Same as `nfai auth set|delete`.
+    #[command(hide = true)]
     LlmKey(LlmKeyArgs),
-    /// Print the documentation of a failure category or review rule.
+    /// Keep, check or remove an LLM server's API key in the system keyring.
+    Auth(AuthArgs),
+    /// Show the effective LLM settings and where each comes from.
+    Config(ConfigArgs),
+    /// Print the documentation of a failure category, review rule or reproducibility cause.
     Explain(ExplainArgs),
     /// Audit a repository (or a change) for Nix-first policy compliance.
     Review(crate::cli::review::ReviewArgs),
+    /// Rebuild outputs and check that they are bit-for-bit the same; say what differs and why.
+    Repro(crate::cli::repro::ReproArgs),
+    /// Write a pinned flake, validated with Nix, for shell scripts (each packaged with exactly
+    /// the tools it runs), a project directory, or every component of a repository.
+    GenFlake(crate::cli::gen_flake::GenFlakeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -57,6 +70,11 @@ pub struct ExplainFailureArgs {
     /// Write the validated fix to the working tree (and run its commands).
     #[arg(long)]
     pub apply: bool,
+    /// With --apply: make the applied fix one git commit whose message carries the
+    /// change-request id ID (default: `change-request-id` in .nfai.toml) and says how the
+    /// fix was validated. Refused when other changes are staged.
+    #[arg(long, value_name = "ID", num_args = 0..=1, require_equals = true, default_missing_value = "", requires = "apply")]
+    pub commit: Option<String>,
     /// The level a fix must reach to be shown as validated; default: build when nfai runs
     /// the command, else eval.
     #[arg(long, value_enum, value_name = "LEVEL")]
@@ -71,18 +89,8 @@ pub struct ExplainFailureArgs {
     /// Seconds each check of a fix may take.
     #[arg(long, default_value_t = 900, value_name = "SECS")]
     pub step_timeout: u64,
-    /// Where fix proposals come from when nfai's own fixers know none: `offline` (no LLM,
-    /// the default) or `openai` (any OpenAI-compatible server). Proposals are validated
-    /// like any other fix.
-    #[arg(long, default_value = "offline", value_name = "BACKEND",
-          value_parser = clap::builder::PossibleValuesParser::new(crate::llm::BACKENDS.iter().map(|b| b.id())))]
-    pub llm: String,
-    /// Base URL of the OpenAI-compatible API, e.g. `http://localhost:11434/v1` for Ollama.
-    #[arg(long, env = "NFAI_LLM_URL", value_name = "URL")]
-    pub llm_url: Option<String>,
-    /// The model to ask.
-    #[arg(long, env = "NFAI_LLM_MODEL", value_name = "NAME")]
-    pub llm_model: Option<String>,
+    #[command(flatten)]
+    pub llm: crate::cli::llm::LlmArgs,
     /// How many candidate fixes to try at most.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub max_candidates: usize,
@@ -93,12 +101,47 @@ pub struct ExplainFailureArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// A category id (e.g. hash_mismatch) or review rule code (e.g. NF001).
+    /// A category id (e.g. hash_mismatch), review rule code (e.g. NF001) or reproducibility
+    /// cause (e.g. timestamp).
     #[arg(required_unless_present = "list")]
     pub id: Option<String>,
     /// List every id with its title.
     #[arg(long)]
     pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    #[command(subcommand)]
+    pub action: AuthAction,
+    /// The server's base URL (default: the configured `url`).
+    #[arg(long, global = true, value_name = "URL")]
+    pub url: Option<String>,
+    /// The backend whose server is meant (default: the configured backend).
+    #[arg(long, global = true, value_name = "BACKEND")]
+    pub backend: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum AuthAction {
+    /// Store the key read from standard input.
+    Set,
+    /// Say where the key for the server comes from, without printing it.
+    Status,
+    /// Remove the stored key.
+    Delete,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print every LLM setting, its value and where it came from.
+    Show(crate::cli::llm::LlmArgs),
 }
 
 #[derive(Debug, Args)]

@@ -40,6 +40,11 @@ pub struct ReviewArgs {
     /// With --fix: only show the diff, change nothing.
     #[arg(long, requires = "fix")]
     pub dry_run: bool,
+    /// With --fix: make the fixes one git commit whose message carries the change-request
+    /// id ID (default: `change-request-id` in .nfai.toml). Refused when other changes are
+    /// staged.
+    #[arg(long, value_name = "ID", num_args = 0..=1, require_equals = true, default_missing_value = "", requires = "fix", conflicts_with = "dry_run")]
+    pub commit: Option<String>,
     /// Exit with 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,

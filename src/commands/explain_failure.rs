@@ -9,7 +9,7 @@ use anyhow::Context as _;
 
 use crate::cli::ExplainFailureArgs;
 use crate::commands::InputError;
-use crate::diagnose::{self, Context, Workspace};
+use crate::diagnose::{self, Context, Finding, Workspace};
 use crate::log::{self, BuildLog};
 use crate::nix::runner::{self, RunError};
 use crate::render::{self, style::Style, Format};
@@ -37,8 +37,30 @@ pub fn run(args: &ExplainFailureArgs, style: Style) -> anyhow::Result<i32> {
     if !roots.contains(&cwd) {
         roots.push(cwd.clone());
     }
+    let mut finding = diagnose_log(&log, roots, args.no_fetch_log);
+    if args.llm.show_prompt {
+        super::fix::show_prompt(&finding, args, &root)?;
+        return Ok(code);
+    }
+    if finding.category != "no_failure" {
+        super::fix::propose(&mut finding, args, &root, &cwd)?;
+    }
+    // Nix's messages about model-written code can carry the model's escape sequences.
+    render::inert::finding(&mut finding);
+    let text = render_finding(&finding, args.format, style);
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("writing the report")?;
+    Ok(code)
+}
+
+/// Diagnoses `log`, resolving paths against `roots` and, unless `no_fetch_log`, reading
+/// full build logs from the store when the log shows only their tail.
+pub fn diagnose_log(log: &BuildLog, roots: Vec<PathBuf>, no_fetch_log: bool) -> Finding {
+    let triggers = diagnose::triggers();
     let fetch = |drv: &str| -> Option<BuildLog> {
-        if args.no_fetch_log {
+        if no_fetch_log {
             None
         } else {
             runner::full_build_log(drv, triggers)
@@ -48,20 +70,15 @@ pub fn run(args: &ExplainFailureArgs, style: Style) -> anyhow::Result<i32> {
         workspace: Workspace::new(roots),
         full_log: &fetch,
     };
-    let mut finding = diagnose::diagnose(&log, &ctx);
-    if finding.category != "no_failure" {
-        super::fix::propose(&mut finding, args, &root, &cwd)?;
+    diagnose::diagnose(log, &ctx)
+}
+
+pub fn render_finding(finding: &Finding, format: Format, style: Style) -> String {
+    match format {
+        Format::Human => render::human::finding(finding, style),
+        Format::Json => render::json::finding(finding),
+        Format::Markdown => render::markdown::finding(finding),
     }
-    let text = match args.format {
-        Format::Human => render::human::finding(&finding, style),
-        Format::Json => render::json::finding(&finding),
-        Format::Markdown => render::markdown::finding(&finding),
-    };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .context("writing the report")?;
-    Ok(code)
 }
 
 fn read_log(path: Option<&Path>) -> anyhow::Result<BuildLog> {

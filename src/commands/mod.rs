@@ -1,10 +1,14 @@
 //! One file per subcommand: orchestration only. This layer is the only one that writes
 //! user files and decides exit codes.
 
+pub mod auth;
+pub mod commit;
+pub mod config;
 pub mod explain;
 pub mod explain_failure;
 pub mod fix;
-pub mod llm_key;
+pub mod gen_flake;
+pub mod repro;
 pub mod review;
 
 use crate::cli::{Cli, Command};
@@ -26,7 +30,11 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::ExplainFailure(args) => explain_failure::run(&args, style),
         Command::Explain(args) => explain::run(&args),
-        Command::LlmKey(args) => llm_key::run(&args),
+        Command::LlmKey(args) => auth::llm_key(&args),
+        Command::Auth(args) => auth::run(&args),
+        Command::Config(args) => config::run(&args),
         Command::Review(args) => review::run(&args, style),
+        Command::Repro(args) => repro::run(&args, style),
+        Command::GenFlake(args) => gen_flake::run(&args, style),
     }
 }

@@ -2,10 +2,10 @@
 //! reviewed files), renders the report and decides the exit code.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::review::{FailOn, ReviewArgs};
-use crate::commands::InputError;
+use crate::commands::{commit, InputError};
 use crate::nix::edit::{self, TextEdit};
 use crate::render::review::{render, ReviewFormat};
 use crate::render::style::Style;
@@ -29,6 +29,19 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
     let input = |e: review::ReviewError| InputError(e.to_string());
     let mut report = review::review(&opts).map_err(input)?;
     if args.fix {
+        let planned = match &args.commit {
+            Some(id) => {
+                let preview = fix(&opts.root, &report, true, style)?;
+                let files = preview.files.iter().map(PathBuf::from).collect::<Vec<_>>();
+                if files.is_empty() {
+                    None
+                } else {
+                    let config = args.config.as_deref();
+                    Some(commit::plan(&opts.root, Some(id), config, &files)?)
+                }
+            }
+            None => None,
+        };
         let outcome = fix(&opts.root, &report, args.dry_run, style)?;
         // The diff goes where a person reads it; machine formats keep stdout clean.
         if args.format == ReviewFormat::Human {
@@ -39,13 +52,28 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
         let verb = if args.dry_run { "would fix" } else { "fixed" };
         eprintln!(
             "nfai review: {verb} {} finding(s) in {} file(s)",
-            outcome.fixes, outcome.files
+            outcome.fixes,
+            outcome.files.len()
         );
         for c in &outcome.conflicts {
             eprintln!("nfai review: skipped a fix: {c}");
         }
         if !args.dry_run && outcome.fixes > 0 {
             report = review::review(&opts).map_err(input)?;
+            if let Some(planned) = planned {
+                planned.commit(
+                    &format!(
+                        "fix {} review finding(s) in {} file(s)",
+                        outcome.fixes,
+                        outcome.files.len()
+                    ),
+                    &format!("`nfai review --fix` applied: {}", outcome.fixed.join("; ")),
+                    &format!(
+                        "`nfai review` ran again on the result (Nix files reparsed): {} finding(s) remain",
+                        report.findings.len()
+                    ),
+                )?;
+            }
         }
     }
     out.write_all(render(&report, args.format, style).as_bytes())?;
@@ -79,7 +107,10 @@ fn list_rules() -> String {
 struct FixOutcome {
     diff: String,
     fixes: usize,
-    files: usize,
+    /// What each applied fix does: `CODE file:line: description`.
+    fixed: Vec<String>,
+    /// The files changed, relative to the root.
+    files: Vec<String>,
     conflicts: Vec<String>,
 }
 
@@ -90,7 +121,8 @@ fn fix(root: &Path, report: &Report, dry_run: bool, style: Style) -> anyhow::Res
     let mut outcome = FixOutcome {
         diff: String::new(),
         fixes: 0,
-        files: 0,
+        fixed: Vec::new(),
+        files: Vec::new(),
         conflicts: Vec::new(),
     };
     for f in &report.findings {
@@ -102,6 +134,12 @@ fn fix(root: &Path, report: &Report, dry_run: bool, style: Style) -> anyhow::Res
             Ok(()) => {
                 accepted = trial;
                 outcome.fixes += 1;
+                outcome.fixed.push(format!(
+                    "{} {}: {}",
+                    f.code,
+                    crate::render::review::location(f),
+                    fx.description
+                ));
             }
             Err(e) => outcome.conflicts.push(format!(
                 "{} ({}): {e}",
@@ -123,7 +161,7 @@ fn fix(root: &Path, report: &Report, dry_run: bool, style: Style) -> anyhow::Res
             std::fs::write(&path, &after)
                 .map_err(|e| InputError(format!("cannot write {}: {e}", path.display())))?;
         }
-        outcome.files += 1;
+        outcome.files.push(rel);
     }
     Ok(outcome)
 }

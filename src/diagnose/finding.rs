@@ -17,6 +17,9 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     pub fix: Option<Fix>,
     pub secondary: Vec<Secondary>,
+    /// The LLM's plain-language account of nfai's finding (quoted, never instead of it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_explanation: Option<String>,
     /// Lines of the culprit file around the culprit line, for the human report.
     #[serde(skip)]
     pub snippet: Vec<(u32, String)>,
@@ -63,6 +66,9 @@ pub struct Fix {
     pub validated: &'static str,
     /// Every candidate tried, in order.
     pub attempts: Vec<Attempt>,
+    /// The LLM repair loop's rounds, when a model was asked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<crate::llm::rounds::Round>,
 }
 
 /// One candidate fix and how far its checks got.
@@ -98,6 +104,7 @@ impl Finding {
             evidence: Vec::new(),
             fix: None,
             secondary: Vec::new(),
+            model_explanation: None,
             snippet: Vec::new(),
             facts: Vec::new(),
         }

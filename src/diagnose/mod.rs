@@ -282,6 +282,7 @@ fn build_finding(
         evidence,
         fix,
         secondary: Vec::new(),
+        model_explanation: None,
         snippet,
         facts: v.facts.clone(),
     }

@@ -5,7 +5,6 @@ pub mod hash;
 pub mod inputs;
 pub mod meta;
 pub mod nix_conf;
-pub mod packages;
 pub mod project;
 pub mod rewrite;
 pub mod shell_home;

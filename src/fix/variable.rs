@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
-use super::{packages, Candidate, Fixer, Project};
+use super::{Candidate, Fixer, Project};
 use crate::diagnose::Finding;
+use crate::knowledge as packages;
 
 pub struct FormalFix;
 

@@ -1,29 +1,48 @@
 //! LLM backends: proposals for failures the deterministic fixers cannot fix. Every answer is
-//! untrusted: it becomes candidate edits only if it names project files and applies cleanly,
-//! and then goes through the same validation as any other fix.
+//! untrusted: it crosses `trust` (which files, what text) before it becomes a candidate, and
+//! its checks are confined (see `nix::confine`).
 
+pub mod attributes;
 pub mod backends;
+pub mod client;
+pub mod config;
+pub mod context;
+pub mod keys;
 pub mod prompt;
+pub mod providers;
 pub mod redact;
+pub mod rounds;
+pub mod transcript;
+pub mod trust;
 
 use std::future::Future;
-use std::path::Path;
 use std::pin::Pin;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::fix::{Candidate, Project};
-use crate::nix::edit::TextEdit;
+/// What is sent to a backend: nfai's own message shape, the same for every backend (and what
+/// transcripts record and the cache is keyed by). The user message is already redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompt {
+    /// Which prompt template: `fix` or `explain`.
+    pub task: String,
+    pub system: String,
+    pub user: String,
+    /// The JSON schema the answer must follow (for servers that enforce one).
+    pub schema: Value,
+}
 
-/// What the backend is told about the failure (nfai's own types, not a vendor's).
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub category: String,
-    pub summary: String,
-    pub explanation: String,
-    pub evidence: Vec<String>,
-    /// Project files, relative path and (redacted) text.
-    pub files: Vec<(String, String)>,
+impl Prompt {
+    /// The prompt of `task` with the user message `user` (already redacted by `context`).
+    pub fn new(task: prompt::Task, user: String) -> Prompt {
+        Prompt {
+            task: task.name().to_owned(),
+            system: task.system(),
+            user,
+            schema: task.schema(),
+        }
+    }
 }
 
 /// One proposed change, as the backend answered it.
@@ -48,14 +67,18 @@ pub enum LlmError {
     Request(String),
     #[error("the LLM answer is not the JSON nfai asked for: {0}")]
     Answer(String),
+    #[error("replay: {0}")]
+    Replay(String),
 }
 
-pub type Proposals<'a> = Pin<Box<dyn Future<Output = Result<Vec<Proposal>, LlmError>> + 'a>>;
+pub type Completion<'a> = Pin<Box<dyn Future<Output = Result<String, LlmError>> + 'a>>;
 
-/// A source of fix proposals.
+/// A source of answers: given nfai's prompt, the model's raw text.
 pub trait Backend: Sync {
     fn id(&self) -> &'static str;
-    fn propose<'a>(&'a self, settings: &'a Settings, request: &'a Request) -> Proposals<'a>;
+    /// One line for `--help` and `nfai config show`.
+    fn about(&self) -> &'static str;
+    fn complete<'a>(&'a self, settings: &'a Settings, prompt: &'a Prompt) -> Completion<'a>;
 }
 
 /// Where and how to reach a backend.
@@ -64,21 +87,52 @@ pub struct Settings {
     /// Base URL of an OpenAI-compatible API (`…/v1`).
     pub url: Option<String>,
     pub model: Option<String>,
+    /// How long one request may take.
+    pub timeout: std::time::Duration,
+    /// The program of the `command` backend, as a shell-like word list.
+    pub command: Option<String>,
+    /// The transcript the `replay` backend answers from.
+    pub replay: Option<std::path::PathBuf>,
+    /// A program that prints the API key (a password manager's CLI), from the user's config.
+    pub key_command: Option<String>,
 }
 
 /// Every backend; `offline` is the default.
-pub static BACKENDS: &[&dyn Backend] = &[&backends::offline::Offline, &backends::openai::OpenAi];
+pub static BACKENDS: &[&dyn Backend] = &[
+    &backends::offline::Offline,
+    &backends::openai::OpenAi,
+    &backends::command::CommandBackend,
+    &backends::replay::Replay,
+];
 
 pub fn backend(id: &str) -> Option<&'static dyn Backend> {
     BACKENDS.iter().copied().find(|b| b.id() == id)
 }
 
+/// The longest answer nfai reads; a fix proposal is a few kilobytes.
+pub const MAX_ANSWER_BYTES: usize = 256 * 1024;
+
 /// Parses a backend's answer: the JSON object of `prompts/fix.md`, also when wrapped in a
 /// Markdown code fence or surrounded by prose.
 pub fn parse_answer(text: &str) -> Result<Vec<Proposal>, LlmError> {
+    let object = json_object(text)?;
     #[derive(Deserialize)]
     struct Answer {
         proposals: Vec<Proposal>,
+    }
+    let answer: Answer = serde_json::from_value(object)
+        // serde's message quotes the model's text: say only what was wrong.
+        .map_err(|_| LlmError::Answer("not in the shape {\"proposals\": [...]}".into()))?;
+    Ok(answer.proposals)
+}
+
+/// The JSON object in an answer (the whole text, a fenced block, or the outermost braces).
+pub fn json_object(text: &str) -> Result<Value, LlmError> {
+    if text.len() > MAX_ANSWER_BYTES {
+        return Err(LlmError::Answer(format!(
+            "it is {} bytes long, more than the {MAX_ANSWER_BYTES} nfai reads",
+            text.len()
+        )));
     }
     let start = text
         .find('{')
@@ -86,53 +140,13 @@ pub fn parse_answer(text: &str) -> Result<Vec<Proposal>, LlmError> {
     let end = text
         .rfind('}')
         .ok_or_else(|| LlmError::Answer("no JSON object".into()))?;
-    let answer: Answer = serde_json::from_str(text.get(start..=end).unwrap_or_default())
-        .map_err(|e| LlmError::Answer(e.to_string()))?;
-    Ok(answer.proposals)
-}
-
-/// The proposals that can become candidates: every edit names a project file (inside the
-/// root) whose `find` text occurs exactly once. The others are returned with the reason.
-pub fn candidates(project: &Project, proposals: &[Proposal]) -> (Vec<Candidate>, Vec<String>) {
-    let mut good = Vec::new();
-    let mut rejected = Vec::new();
-    for p in proposals {
-        match edits(project, p) {
-            Ok(edits) => good.push(Candidate {
-                description: format!("{} (proposed by the LLM)", p.description),
-                edits,
-                commands: Vec::new(),
-                nix_args: Vec::new(),
-            }),
-            Err(why) => rejected.push(format!("{}: {why}", p.description)),
-        }
-    }
-    (good, rejected)
-}
-
-fn edits(project: &Project, p: &Proposal) -> Result<Vec<TextEdit>, String> {
-    if p.edits.is_empty() {
-        return Err("no edits".into());
-    }
-    p.edits
-        .iter()
-        .map(|e| {
-            let rel = Path::new(&e.file);
-            crate::validate::check_inside(&project.root, rel).map_err(|e| e.to_string())?;
-            let text = std::fs::read_to_string(project.root.join(rel))
-                .map_err(|err| format!("{}: {err}", e.file))?;
-            let mut found = text.match_indices(&e.find);
-            match (found.next(), found.next()) {
-                (Some((at, _)), None) if !e.find.is_empty() => Ok(TextEdit::replace(
-                    rel,
-                    at..at + e.find.len(),
-                    e.replace.clone(),
-                )),
-                (None, _) => Err(format!("{}: the text to replace is not there", e.file)),
-                _ => Err(format!("{}: the text to replace is not unique", e.file)),
-            }
-        })
-        .collect()
+    serde_json::from_str(text.get(start..=end).unwrap_or_default()).map_err(|e| {
+        LlmError::Answer(format!(
+            "invalid JSON at line {} column {}",
+            e.line(),
+            e.column()
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -146,32 +160,5 @@ mod tests {
         assert_eq!(p[0].edits[0].replace, "y");
         assert!(parse_answer("I cannot help").is_err());
         assert!(parse_answer("{\"other\": 1}").is_err());
-    }
-
-    #[test]
-    fn only_unique_finds_in_project_files_become_candidates() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("flake.nix"), "{ a = x; b = x; c = y; }\n").unwrap();
-        let project = Project::load(dir.path());
-        let edit = |file: &str, find: &str| Proposal {
-            description: find.into(),
-            edits: vec![Replace {
-                file: file.into(),
-                find: find.into(),
-                replace: "z".into(),
-            }],
-        };
-        let (good, bad) = candidates(
-            &project,
-            &[
-                edit("flake.nix", "c = y"),
-                edit("flake.nix", "x"),
-                edit("flake.nix", "q"),
-                edit("../etc/passwd", "r"),
-            ],
-        );
-        assert_eq!(good.len(), 1);
-        assert_eq!(good[0].edits[0].range, 16..21);
-        assert_eq!(bad.len(), 3);
     }
 }

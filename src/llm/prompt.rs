@@ -1,24 +1,83 @@
-//! The messages sent to an LLM: the instructions of `prompts/fix.md` and the failure.
+//! The prompt templates (`prompts/*.md`, embedded in the binary, overridable by files of the
+//! same name in `$XDG_CONFIG_HOME/nfai/prompts/`) and the JSON schemas of their answers.
 
-use std::fmt::Write;
+use serde_json::{json, Value};
 
-use super::Request;
+/// Bumped whenever a template or the answer protocol changes: recorded in transcripts and
+/// part of the cache key.
+pub const VERSION: &str = "3";
 
-/// The system message: how to answer.
-pub const SYSTEM: &str = include_str!("../../prompts/fix.md");
+/// A task the model is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    Fix,
+    Explain,
+    /// Choosing nixpkgs attributes for commands nfai could not resolve (see `attributes`).
+    Attributes,
+}
 
-/// The user message: the diagnosed failure and the project files.
-pub fn user(request: &Request) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "Failure category: {}", request.category);
-    let _ = writeln!(out, "Summary: {}", request.summary);
-    let _ = writeln!(out, "What it means: {}\n", request.explanation);
-    let _ = writeln!(out, "Evidence from the log:");
-    for line in &request.evidence {
-        let _ = writeln!(out, "    {line}");
+impl Task {
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Fix => "fix",
+            Task::Explain => "explain",
+            Task::Attributes => "attributes",
+        }
     }
-    for (path, text) in &request.files {
-        let _ = writeln!(out, "\nFile `{path}`:\n```nix\n{text}\n```");
+
+    fn builtin(self) -> &'static str {
+        match self {
+            Task::Fix => include_str!("../../prompts/fix.md"),
+            Task::Explain => include_str!("../../prompts/explain.md"),
+            Task::Attributes => include_str!("../../prompts/attributes.md"),
+        }
     }
-    out
+
+    /// The system message: the user's override when there is one, else the built-in text.
+    pub fn system(self) -> String {
+        override_dir()
+            .and_then(|d| std::fs::read_to_string(d.join(format!("{}.md", self.name()))).ok())
+            .unwrap_or_else(|| self.builtin().to_owned())
+    }
+
+    /// The shape of the answer, for servers that enforce a schema.
+    pub fn schema(self) -> Value {
+        match self {
+            Task::Fix => json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["proposals"],
+                "properties": {"proposals": {"type": "array", "maxItems": 3, "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["description", "edits"],
+                    "properties": {
+                        "description": {"type": "string"},
+                        "edits": {"type": "array", "items": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["file", "find", "replace"],
+                            "properties": {
+                                "file": {"type": "string"},
+                                "find": {"type": "string"},
+                                "replace": {"type": "string"}
+                            }
+                        }}
+                    }
+                }}}
+            }),
+            // Made per request: the candidates are an enum (see `attributes::prompt`).
+            Task::Attributes => json!({"type": "object"}),
+            Task::Explain => json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["explanation"],
+                "properties": {"explanation": {"type": "string"}}
+            }),
+        }
+    }
+}
+
+fn override_dir() -> Option<std::path::PathBuf> {
+    crate::llm::config::config_dir().map(|d| d.join("prompts"))
 }

@@ -1,5 +1,7 @@
 //! The only module that runs Nix: the user's failing command (teeing its output live while
-//! it is analysed) and `nix-store --read-log` for full build logs.
+//! it is analysed), `nix-store --read-log` for full build logs, the checks of proposed
+//! fixes (untrusted ones confined, see `confine`), and the builds and rebuilds of
+//! `nfai repro`.
 
 use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
@@ -10,6 +12,7 @@ use std::time::Duration;
 use aho_corasick::AhoCorasick;
 
 use crate::log::{self, BuildLog};
+use crate::nix::confine::{Untrusted, ENV_KEPT};
 
 /// How long fetching one full build log from the store may take.
 const READ_LOG_TIMEOUT: Duration = Duration::from_secs(30);
@@ -134,6 +137,7 @@ pub struct Step {
     /// `None` when the step timed out (and was killed).
     pub code: Option<i32>,
     pub stderr: Vec<u8>,
+    pub stdout: Vec<u8>,
 }
 
 impl Step {
@@ -156,13 +160,45 @@ pub async fn run_step(
     cwd: &std::path::Path,
     timeout: Duration,
 ) -> Result<Step, RunError> {
-    use tokio::io::AsyncReadExt;
+    spawn_step(
+        tokio::process::Command::new(argv.first().map_or("", |s| s)),
+        argv,
+        cwd,
+        timeout,
+    )
+    .await
+}
+
+/// Runs a confined check of untrusted code: its confinement is in the arguments, and its
+/// environment holds only what Nix needs (no tokens, keys or shell state).
+pub async fn run_untrusted(
+    argv: &Untrusted,
+    cwd: &std::path::Path,
+    timeout: Duration,
+) -> Result<Step, RunError> {
+    let argv = argv.argv();
+    let mut cmd = tokio::process::Command::new(argv.first().map_or("", |s| s));
+    cmd.env_clear();
+    for (name, value) in std::env::vars_os() {
+        if name.to_str().is_some_and(|n| ENV_KEPT.contains(&n)) {
+            cmd.env(name, value);
+        }
+    }
+    spawn_step(cmd, argv, cwd, timeout).await
+}
+
+async fn spawn_step(
+    mut command: tokio::process::Command,
+    argv: &[String],
+    cwd: &std::path::Path,
+    timeout: Duration,
+) -> Result<Step, RunError> {
     let program = argv.first().cloned().unwrap_or_default();
-    let mut child = tokio::process::Command::new(&program)
+    let mut child = command
         .args(&argv[1..])
         .current_dir(cwd)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -170,33 +206,43 @@ pub async fn run_step(
             program: program.clone(),
             source,
         })?;
-    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let stdout = child.stdout.take().expect("stdout is piped");
     let work = async {
-        let mut buf = Vec::new();
-        let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            let n = stderr.read(&mut chunk).await?;
-            if n == 0 {
-                break;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            if buf.len() > MAX_CAPTURE {
-                buf.drain(..buf.len() - MAX_CAPTURE);
-            }
-        }
+        // Both pipes are drained together, so a chatty one cannot block the other.
+        let (err, out) = tokio::try_join!(capture(stderr), capture(stdout))?;
         let status = child.wait().await?;
-        Ok::<_, io::Error>((status, buf))
+        Ok::<_, io::Error>((status, err, out))
     };
     match tokio::time::timeout(timeout, work).await {
-        Ok(Ok((status, stderr))) => Ok(Step {
+        Ok(Ok((status, stderr, stdout))) => Ok(Step {
             code: Some(exit_code(status)),
             stderr,
+            stdout,
         }),
         Ok(Err(source)) => Err(RunError::Wait { program, source }),
         Err(_) => Ok(Step {
             code: None,
             stderr: format!("timed out after {}s", timeout.as_secs()).into_bytes(),
+            stdout: Vec::new(),
         }),
+    }
+}
+
+/// The last [`MAX_CAPTURE`] bytes of a pipe.
+async fn capture(mut pipe: impl tokio::io::AsyncRead + Unpin) -> io::Result<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = pipe.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(buf);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.len() > MAX_CAPTURE {
+            buf.drain(..buf.len() - MAX_CAPTURE);
+        }
     }
 }
 
@@ -209,4 +255,74 @@ pub async fn parse_file(file: &std::path::Path, timeout: Duration) -> Result<Ste
     ];
     let dir = file.parent().unwrap_or(std::path::Path::new("."));
     run_step(&argv, dir, timeout).await
+}
+
+/// Runs a command of `nfai repro` in the current directory to its end: a build takes as
+/// long as it takes (Ctrl-C stops it).
+fn run_to_end(argv: &[String]) -> Result<Step, RunError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| RunError::Spawn {
+            program: "the async runtime".into(),
+            source,
+        })?;
+    runtime.block_on(run_step(argv, std::path::Path::new("."), Duration::MAX))
+}
+
+fn nix(args: &[&str], installable: &str, nix_args: &[String]) -> Vec<String> {
+    let mut argv: Vec<String> = std::iter::once("nix")
+        .chain(args.iter().copied())
+        .map(str::to_owned)
+        .collect();
+    argv.push(installable.to_owned());
+    argv.extend(nix_args.iter().cloned());
+    argv
+}
+
+/// `nix build --no-link --json INSTALLABLE`; with `rebuild`, builds it again even though
+/// it is valid (`--rebuild`) and keeps a differing output as `<out>.check`
+/// (`--keep-failed`), so the two can be compared.
+pub fn build(installable: &str, rebuild: bool, nix_args: &[String]) -> Result<Step, RunError> {
+    let mut args = vec!["build", "--no-link", "--json"];
+    if rebuild {
+        args.extend(["--rebuild", "--keep-failed"]);
+    }
+    run_to_end(&nix(&args, installable, nix_args))
+}
+
+/// `nix eval --json INSTALLABLE --apply builtins.attrNames`: the names in an attribute set.
+pub fn attr_names(installable: &str, nix_args: &[String]) -> Result<Step, RunError> {
+    run_to_end(&nix(
+        &["eval", "--json", "--apply", "builtins.attrNames"],
+        installable,
+        nix_args,
+    ))
+}
+
+/// The platform Nix builds for (`x86_64-linux`); `None` when Nix cannot say.
+pub fn current_system() -> Option<String> {
+    let argv = [
+        "nix",
+        "eval",
+        "--impure",
+        "--raw",
+        "--expr",
+        "builtins.currentSystem",
+    ]
+    .map(str::to_owned);
+    let out = run_to_end(&argv).ok().filter(Step::ok)?;
+    Some(String::from_utf8(out.stdout).ok()?).filter(|s| !s.is_empty())
+}
+
+/// `nix --version`'s answer (`nix (Nix) 2.8.0`), for the LLM context; `None` without Nix.
+pub fn nix_version() -> Option<String> {
+    let out = Command::new("nix")
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(text.lines().next()?.trim().to_owned()).filter(|v| out.status.success() && !v.is_empty())
 }

@@ -194,6 +194,18 @@ pub fn select_path(node: &SyntaxNode) -> Option<Vec<String>> {
     }
 }
 
+/// The package names a file selects from the package set: `X` in every `pkgs.X…`.
+pub fn package_selects(text: &str) -> Vec<String> {
+    parse(text)
+        .syntax()
+        .descendants()
+        .filter(|n| n.kind() == SyntaxKind::NODE_SELECT)
+        .filter_map(|n| select_path(&n))
+        .filter(|p| p.len() >= 2 && p[0] == "pkgs")
+        .map(|p| p[1].clone())
+        .collect()
+}
+
 /// The leading whitespace of the line that contains `offset`.
 pub fn indent_at(text: &str, offset: usize) -> &str {
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);

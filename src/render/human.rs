@@ -79,6 +79,15 @@ pub fn finding(f: &Finding, style: Style) -> String {
         style.gutter("="),
         wrap(&f.explanation, width + 3)
     );
+    if let Some(text) = &f.model_explanation {
+        let said = format!("the LLM's account (not nfai's finding): {text}");
+        let _ = writeln!(
+            out,
+            "{pad} {} {}",
+            style.note("= note:"),
+            wrap(&said, width + 10)
+        );
+    }
     if let Some(fix) = &f.fix {
         if !fix.description.is_empty() {
             let _ = writeln!(out, "{pad} {} {}", style.note("= help:"), fix.description);

@@ -12,6 +12,13 @@ pub fn finding(f: &Finding) -> String {
     }
     let _ = writeln!(out, "### nfai: `{}`: {}\n", f.category, escape(&f.summary));
     let _ = writeln!(out, "{}\n", f.explanation);
+    if let Some(text) = &f.model_explanation {
+        let _ = writeln!(
+            out,
+            "> The LLM's account (not nfai's finding): {}\n",
+            escape(text)
+        );
+    }
     let mut facts = Vec::new();
     if let Some(c) = &f.culprit {
         if let Some(file) = &c.file {

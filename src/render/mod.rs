@@ -3,8 +3,10 @@
 
 pub mod diff;
 pub mod human;
+pub mod inert;
 pub mod json;
 pub mod markdown;
+pub mod repro;
 pub mod review;
 pub mod style;
 

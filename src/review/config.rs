@@ -1,5 +1,5 @@
 //! `.nfai.toml`: which rules run and how severe they are, paths to ignore, the
-//! change-request pattern and the oldest acceptable nixpkgs.
+//! change-request pattern and default id, and the oldest acceptable nixpkgs.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -18,6 +18,9 @@ const DEFAULT_NIXPKGS_MAX_AGE_DAYS: u64 = 60;
 struct Raw {
     /// When present, only these rules run.
     enable: Option<Vec<String>>,
+    /// Rules that are off by default and should run too.
+    #[serde(default)]
+    extend_enable: Vec<String>,
     #[serde(default)]
     disable: Vec<String>,
     #[serde(default)]
@@ -26,7 +29,12 @@ struct Raw {
     #[serde(default)]
     ignore: Vec<String>,
     change_request_pattern: Option<String>,
+    /// The id `--commit` uses when none is given.
+    change_request_id: Option<String>,
     nixpkgs_max_age_days: Option<u64>,
+    /// The LLM settings, read by `llm::config`.
+    #[serde(default, rename = "llm")]
+    _llm: Option<toml::Table>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,10 +66,12 @@ pub enum ConfigError {
 #[derive(Debug)]
 pub struct Config {
     enabled: Option<HashSet<String>>,
+    extra: HashSet<String>,
     disabled: HashSet<String>,
     pub severity: BTreeMap<&'static str, Severity>,
     pub ignore: ignore::gitignore::Gitignore,
     pub change_request: Regex,
+    pub change_request_id: Option<String>,
     pub nixpkgs_max_age_days: u64,
 }
 
@@ -107,7 +117,13 @@ impl Config {
         for (code, s) in &raw.severity {
             severity.insert(known(code)?, *s);
         }
-        for code in raw.enable.iter().flatten().chain(&raw.disable) {
+        for code in raw
+            .enable
+            .iter()
+            .flatten()
+            .chain(&raw.extend_enable)
+            .chain(&raw.disable)
+        {
             known(code)?;
         }
         let pattern = raw
@@ -133,18 +149,27 @@ impl Config {
         })?;
         Ok(Config {
             enabled: raw.enable.map(|v| v.into_iter().collect()),
+            extra: raw.extend_enable.into_iter().collect(),
             disabled: raw.disable.into_iter().collect(),
             severity,
             ignore,
             change_request,
+            change_request_id: raw.change_request_id,
             nixpkgs_max_age_days: raw
                 .nixpkgs_max_age_days
                 .unwrap_or(DEFAULT_NIXPKGS_MAX_AGE_DAYS),
         })
     }
 
-    pub fn enabled(&self, code: &str) -> bool {
-        self.enabled.as_ref().is_none_or(|e| e.contains(code)) && !self.disabled.contains(code)
+    /// Whether `rule` runs: listed in `enable` (or, without that list, on by default or
+    /// listed in `extend-enable`), and not in `disable`.
+    pub fn enabled(&self, rule: &dyn super::Rule) -> bool {
+        let code = rule.code();
+        let on = match &self.enabled {
+            Some(only) => only.contains(code),
+            None => rule.default_enabled() || self.extra.contains(code),
+        };
+        on && !self.disabled.contains(code)
     }
 
     /// Whether `path` (absolute, under the root) is ignored by the config.
@@ -167,7 +192,8 @@ mod tests {
             "disable = [\"NF004\"]\nignore = [\"fixtures/\"]\nchange-request-pattern = \"JIRA-[0-9]+\"\nnixpkgs-max-age-days = 30\n[severity]\nNF001 = \"error\"\n",
         )
         .unwrap();
-        assert!(!c.enabled("NF004") && c.enabled("NF001"));
+        let on = |c: &Config, code: &str| c.enabled(super::super::rule(code).unwrap());
+        assert!(!on(&c, "NF004") && on(&c, "NF001"));
         assert_eq!(c.severity.get("NF001"), Some(&Severity::Error));
         assert!(c.ignored(Path::new("/r/fixtures"), true) && !c.ignored(Path::new("/r/src"), true));
         assert!(c.change_request.is_match("JIRA-12 x") && c.nixpkgs_max_age_days == 30);
@@ -177,8 +203,22 @@ mod tests {
     fn defaults_and_enable_lists() {
         let c = Config::default();
         assert!(c.change_request.is_match("CRQ-7: add") && c.nixpkgs_max_age_days == 60);
+        assert_eq!(c.change_request_id, None);
+        let on = |c: &Config, code: &str| c.enabled(super::super::rule(code).unwrap());
         let only = parse("enable = [\"NF003\"]").unwrap();
-        assert!(only.enabled("NF003") && !only.enabled("NF001"));
+        assert!(on(&only, "NF003") && !on(&only, "NF001"));
+        let off_by_default = super::super::RULES
+            .iter()
+            .find(|r| !r.default_enabled())
+            .expect("a rule that is off by default")
+            .code();
+        assert!(!on(&c, off_by_default));
+        let extra = parse(&format!(
+            "extend-enable = [\"{off_by_default}\"]\nchange-request-id = \"CRQ-42\""
+        ))
+        .unwrap();
+        assert!(on(&extra, off_by_default) && on(&extra, "NF001"));
+        assert_eq!(extra.change_request_id.as_deref(), Some("CRQ-42"));
     }
 
     #[test]

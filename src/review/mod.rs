@@ -259,6 +259,10 @@ pub trait Rule: Sync {
     fn trigger_tokens(&self) -> &'static [rnix::SyntaxKind] {
         &[]
     }
+    /// Whether the rule runs without being named in `.nfai.toml`'s `extend-enable`.
+    fn default_enabled(&self) -> bool {
+        true
+    }
     /// Whether the rule needs git (history or the index) and cannot run elsewhere.
     fn needs_git(&self) -> bool {
         false
@@ -370,7 +374,7 @@ pub fn review(opts: &Options) -> Result<Report, ReviewError> {
     let active: Vec<&'static dyn Rule> = RULES
         .iter()
         .copied()
-        .filter(|r| config.enabled(r.code()))
+        .filter(|r| config.enabled(*r))
         .collect();
     let ctx = Context {
         config: &config,

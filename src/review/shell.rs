@@ -87,7 +87,7 @@ pub fn nix_shell_packages(text: &str) -> Option<Vec<String>> {
 }
 
 /// Shell words that are not programs.
-const BUILTINS: &[&str] = &[
+pub(crate) const BUILTINS: &[&str] = &[
     "!",
     ".",
     ":",

@@ -3,6 +3,7 @@
 //! the build of the original target), stopping at the first failure; the first candidate
 //! that reaches the wanted level wins.
 
+pub mod genflake;
 pub mod scratch;
 
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use crate::diagnose::{self, Attempt, Context, Workspace};
 use crate::fix::{Candidate, Project};
 use crate::nix::edit::{self, EditError};
 use crate::nix::runner::{self, Step};
-use crate::nix::syntax;
+use crate::nix::{self, syntax};
 use crate::render::{diff, style::Style};
 use scratch::Scratch;
 
@@ -58,6 +59,16 @@ pub struct Plan {
     pub nix_args: Vec<String>,
     pub step_timeout: Duration,
     pub max_candidates: usize,
+    /// Set when the candidates are a model's: every Nix step is confined (see
+    /// `nix::confine`), and what could reach the network is not checked without consent.
+    pub model: Option<ModelChecks>,
+}
+
+/// How a model's proposals are checked.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelChecks {
+    /// The user allowed checks that reach the network (`--yes`).
+    pub consent: bool,
 }
 
 pub struct Outcome {
@@ -102,12 +113,13 @@ pub fn changes(project: &Project, candidate: &Candidate) -> Result<Vec<Change>, 
 pub fn check_inside(root: &Path, rel: &Path) -> Result<(), ValidateError> {
     use std::path::Component;
     let bad = || ValidateError::OutsideProject(rel.display().to_string());
-    if rel.components().any(|c| !matches!(c, Component::Normal(_)))
-        || rel
-            .components()
-            .next()
-            .is_some_and(|c| c.as_os_str() == ".git")
-    {
+    // A `.git` at any depth: a nested repository's config or hooks run code.
+    if rel.components().any(|c| {
+        !matches!(c, Component::Normal(_))
+            || c.as_os_str()
+                .to_str()
+                .is_none_or(|s| s.eq_ignore_ascii_case(".git"))
+    }) {
         return Err(bad());
     }
     let root = root.canonicalize().map_err(|_| bad())?;
@@ -220,11 +232,14 @@ async fn ladder(
             return Err(format!(
                 "nix-instantiate --parse {}: {}",
                 c.path.display(),
-                step.tail(3)
+                shown(&[step.tail(3)], &scratch)
             ));
         }
     }
     *level = Level::Parse;
+    if let Some(model) = plan.model {
+        return model_checks(changes, plan, model, &scratch, level, attempt).await;
+    }
     if plan.target == Level::Parse {
         return Ok(());
     }
@@ -234,9 +249,7 @@ async fn ladder(
         (Level::Build, Some(cmd)) => (cmd.clone(), Level::Build),
         (_, cmd) => match eval_command(cmd.as_deref(), &plan.root) {
             Some(argv) => (argv, Level::Eval),
-            None => {
-                return Err("no way to evaluate this project: give the command after `--`".into())
-            }
+            None => return Err(NO_EVAL.into()),
         },
     };
     let mut argv: Vec<String> = argv
@@ -245,9 +258,7 @@ async fn ladder(
         .collect();
     argv.extend(plan.nix_args.iter().cloned());
     argv.extend(candidate.nix_args.iter().cloned());
-    let shown = argv
-        .join(" ")
-        .replace(&scratch.root.display().to_string(), ".");
+    let shown = shown(&argv, &scratch);
     let step = runner::run_step(&argv, &cwd, plan.step_timeout)
         .await
         .map_err(|e| e.to_string())?;
@@ -262,15 +273,159 @@ async fn ladder(
     Err(format!("`{shown}` failed: {why}"))
 }
 
+const NO_EVAL: &str = "no way to evaluate this project: give the command after `--`";
+
+/// The command line as the user would read it: the scratch copy shown as `.`.
+fn shown(argv: &[String], scratch: &Scratch) -> String {
+    argv.join(" ")
+        .replace(&scratch.root.display().to_string(), ".")
+}
+
+/// The checks of a model's proposal: nothing that could reach the network without consent,
+/// evaluation pure and restricted to the project, builds only in the sandbox and only of
+/// what `--dry-run` listed and inspected, nothing run on the host.
+async fn model_checks(
+    changes: &[Change],
+    plan: &Plan,
+    model: ModelChecks,
+    scratch: &Scratch,
+    level: &mut Level,
+    attempt: &mut Attempt,
+) -> Result<(), String> {
+    let consent = |what: String| {
+        format!("not checked further: {what}; checking it could reach the network, so it needs your consent (--yes)")
+    };
+    let added: Vec<String> = changes
+        .iter()
+        .filter(|c| is_nix(&c.path))
+        .flat_map(|c| nix::network::additions(&c.before, &c.after))
+        .collect();
+    if !added.is_empty() && !model.consent {
+        return Err(consent(format!("the change {}", added.join(", "))));
+    }
+    if plan.target == Level::Parse {
+        return Ok(());
+    }
+    let command = match &plan.command {
+        Some(cmd) => cmd.clone(),
+        None => eval_command(None, &plan.root).ok_or(NO_EVAL)?,
+    };
+    let argv: Vec<String> = command
+        .iter()
+        .chain(plan.nix_args.iter())
+        .map(|a| map_arg(a, &plan.root, &scratch.root))
+        .collect();
+    let mut allowed = vec![scratch.root.clone()];
+    allowed.extend(named_paths(&argv));
+    let confined = nix::confine::confine(&argv, &allowed, &nix::confine::current_system())
+        .map_err(|e| e.to_string())?;
+    let cwd =
+        map_into(&plan.cwd, &plan.root, &scratch.root).unwrap_or_else(|| scratch.root.clone());
+    let run = |argv: &nix::confine::Untrusted| {
+        let argv = argv.clone();
+        let cwd = cwd.clone();
+        async move { runner::run_untrusted(&argv, &cwd, plan.step_timeout).await }
+    };
+    let eval = run(&confined.eval).await.map_err(|e| e.to_string())?;
+    let eval_shown = shown(confined.eval.argv(), scratch);
+    let stderr = String::from_utf8_lossy(&eval.stderr);
+    if stderr.contains(nix::confine::IGNORED_SETTING) {
+        return Err(format!(
+            "refused: the Nix daemon ignores the settings that confine the check (you are not \
+             one of its trusted users), so a model's change is not evaluated or built here: {}",
+            eval.tail(1)
+        ));
+    }
+    if !eval.ok() {
+        let (_, why) = failure_level(&eval, scratch);
+        return Err(format!("`{eval_shown}` failed: {why}"));
+    }
+    *level = Level::Eval;
+    attempt.check = Some(eval_shown);
+    if plan.target == Level::Eval {
+        return Ok(());
+    }
+    let Some(build) = &confined.build else {
+        return Err(format!(
+            "checked up to evaluation only: `{}` would run what it builds, so a model's change is not built for it",
+            command.join(" ")
+        ));
+    };
+    let drvs = nix::confine::to_build(&stderr);
+    if !drvs.is_empty() {
+        let show = nix::confine::Untrusted::show_derivation(&drvs);
+        let shown_drvs = run(&show).await.map_err(|e| e.to_string())?;
+        let json: serde_json::Value = serde_json::from_slice(&shown_drvs.stdout)
+            .map_err(|e| format!("reading `nix show-derivation`: {e}"))?;
+        let networked = nix::confine::networked(&json);
+        if !networked.is_empty() && !model.consent {
+            let list: Vec<String> = networked
+                .iter()
+                .map(|(drv, url)| match url {
+                    Some(u) => format!("{drv} (fetches {u})"),
+                    None => drv.clone(),
+                })
+                .collect();
+            return Err(consent(format!(
+                "building it would run fixed-output or impure derivations, which have network access: {}",
+                list.join(", ")
+            )));
+        }
+    }
+    let step = run(build).await.map_err(|e| e.to_string())?;
+    let build_shown = shown(build.argv(), scratch);
+    if !step.ok() {
+        let (_, why) = failure_level(&step, scratch);
+        return Err(format!("`{build_shown}` failed: {why}"));
+    }
+    *level = Level::Build;
+    attempt.check = Some(build_shown);
+    Ok(())
+}
+
+/// Directories the user's own command names (`path:/abs/nixpkgs`, `-I /x`, `/abs/file.nix`):
+/// a confined evaluation may read them, since the user chose them.
+fn named_paths(argv: &[String]) -> Vec<PathBuf> {
+    argv.iter()
+        .filter_map(|a| {
+            let a = a.split(['#', '?']).next()?;
+            let a = a
+                .strip_prefix("path:")
+                .or(a.strip_prefix("git+file://"))
+                .unwrap_or(a);
+            let a = a.rsplit_once('=').map_or(a, |(_, p)| p);
+            let path = Path::new(a);
+            (path.is_absolute() && path.exists()).then(|| {
+                if path.is_dir() {
+                    path.to_owned()
+                } else {
+                    path.parent().unwrap_or(path).to_owned()
+                }
+            })
+        })
+        .collect()
+}
+
 fn is_nix(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "nix")
 }
 
 /// What a failed check tells: whether evaluation succeeded, and the diagnosed cause.
 fn failure_level(step: &Step, scratch: &Scratch) -> (Level, String) {
-    let Ok(log) = crate::log::read_bytes(&step.stderr, diagnose::triggers()) else {
+    let Some((f, built)) = diagnose_step(step, scratch) else {
         return (Level::Parse, step.tail(3));
     };
+    let why = if f.category == "no_failure" {
+        step.tail(3)
+    } else {
+        format!("{}: {}", f.category, f.summary)
+    };
+    (if built { Level::Eval } else { Level::Parse }, why)
+}
+
+/// explain-failure's diagnosis of a failed check's log, and whether it got as far as building.
+fn diagnose_step(step: &Step, scratch: &Scratch) -> Option<(diagnose::Finding, bool)> {
+    let log = crate::log::read_bytes(&step.stderr, diagnose::triggers()).ok()?;
     let built = diagnose::site::sites(&log).iter().any(|s| {
         matches!(
             s.kind,
@@ -282,13 +437,7 @@ fn failure_level(step: &Step, scratch: &Scratch) -> (Level, String) {
         workspace: Workspace::new(vec![scratch.root.clone()]),
         full_log: &no_fetch,
     };
-    let f = diagnose::diagnose(&log, &ctx);
-    let why = if f.category == "no_failure" {
-        step.tail(3)
-    } else {
-        format!("{}: {}", f.category, f.summary)
-    };
-    (if built { Level::Eval } else { Level::Parse }, why)
+    Some((diagnose::diagnose(&log, &ctx), built))
 }
 
 /// The evaluation-only variant of the user's command, or a project-wide evaluation.
@@ -364,6 +513,8 @@ mod tests {
         assert!(check_inside(dir.path(), Path::new("../x.nix")).is_err());
         assert!(check_inside(dir.path(), Path::new("/etc/passwd")).is_err());
         assert!(check_inside(dir.path(), Path::new(".git/config")).is_err());
+        assert!(check_inside(dir.path(), Path::new("sub/.git/config")).is_err());
+        assert!(check_inside(dir.path(), Path::new("sub/.GIT/hooks/pre-commit")).is_err());
         std::os::unix::fs::symlink("/etc", dir.path().join("link")).unwrap();
         assert!(check_inside(dir.path(), Path::new("link/passwd")).is_err());
         assert!(check_inside(dir.path(), Path::new("sub/ok.nix")).is_ok());

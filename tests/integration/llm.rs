@@ -1,87 +1,12 @@
 //! The OpenAI-compatible backend against a real HTTP server on loopback that speaks the
 //! chat-completions protocol with scripted answers, good and bad.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
+use crate::chat::{chat_server, nfai_direct};
 use crate::common::{nfai, nix_available, project, NIX_CONFIG};
-
-/// A chat-completions server that answers each request with the next scripted content and
-/// records what it was sent (headers and body).
-struct ChatServer {
-    url: String,
-    requests: Arc<Mutex<Vec<String>>>,
-}
-
-fn chat_server(answers: Vec<String>) -> ChatServer {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/v1", listener.local_addr().unwrap());
-    let requests = Arc::new(Mutex::new(Vec::new()));
-    let seen = Arc::clone(&requests);
-    // Bounded: one connection per scripted answer, then the thread ends.
-    std::thread::spawn(move || {
-        for answer in answers {
-            let Ok((stream, _)) = listener.accept() else {
-                return;
-            };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut head = String::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                head.push_str(&line);
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            seen.lock()
-                .unwrap()
-                .push(format!("{head}\n{}", String::from_utf8_lossy(&body)));
-            let reply = json!({
-                "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "test",
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": answer}}]
-            })
-            .to_string();
-            let mut stream = stream;
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
-                reply.len()
-            );
-        }
-    });
-    ChatServer { url, requests }
-}
-
-/// nfai with the loopback server reachable directly, whatever proxy or LLM settings the
-/// machine has.
-fn nfai_direct() -> assert_cmd::Command {
-    let mut cmd = nfai();
-    for var in [
-        "HTTP_PROXY",
-        "http_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NFAI_LLM_URL",
-        "NFAI_LLM_MODEL",
-        "NFAI_LLM_API_KEY",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("NO_PROXY", "127.0.0.1,localhost");
-    cmd
-}
 
 /// A failure nfai's fixers cannot fix (a typo in a let binding): the LLM's proposals are
 /// checked; the one that does not exist is dropped, the one that does not parse stops at
@@ -134,16 +59,13 @@ fn llm_proposals_are_validated_like_any_fix() {
             .contains("does not parse"),
         "{fix:#}"
     );
-    assert!(fix["description"]
-        .as_str()
-        .unwrap()
-        .ends_with("(proposed by the LLM)"));
+    assert_eq!(fix["description"], "LLM proposal “use the defined name”");
     assert!(
-        stderr.contains("dropped an LLM proposal: rename a binding that is not there"),
+        stderr.contains("dropped an LLM proposal “rename a binding that is not there”"),
         "{stderr}"
     );
-    let requests = server.requests.lock().unwrap();
-    assert_eq!(requests.len(), 1);
+    let requests = server.fix_requests();
+    assert_eq!(requests.len(), 1, "validated in round 1");
     let request = requests[0].to_ascii_lowercase();
     assert!(
         request.contains("authorization: bearer test-key-123"),
@@ -177,7 +99,8 @@ fn llm_failures_leave_the_diagnosis_intact() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("default.nix"), "let a = 1; in b\n").unwrap();
     let log = "error: undefined variable 'b'\n\n       at /x/default.nix:1:15:\n";
-    let server = chat_server(vec!["I am sorry, I cannot help with that.".into()]);
+    let sorry = "I am sorry, I cannot help with that.".to_owned();
+    let server = chat_server(vec![sorry.clone(), sorry]);
     let run = |extra: &[&str]| {
         let out = nfai_direct()
             .current_dir(dir.path())
@@ -191,16 +114,87 @@ fn llm_failures_leave_the_diagnosis_intact() {
         assert_eq!(report["category"], "undefined_variable");
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
-    let stderr = run(&["--llm-url", &server.url, "--llm-model", "m"]);
+    let stderr = run(&[
+        "--llm-url",
+        &server.url,
+        "--llm-model",
+        "m",
+        "--max-rounds",
+        "1",
+    ]);
     assert!(stderr.contains("not the JSON nfai asked for"), "{stderr}");
+    assert_eq!(server.fix_requests().len(), 2, "asked again once");
+    assert!(server.fix_requests()[1].contains("could not be read"));
     let closed = TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}/v1", closed.local_addr().unwrap());
     drop(closed);
     assert!(run(&["--llm-url", &dead, "--llm-model", "m"]).contains("the LLM request failed"));
     assert!(run(&["--llm-url", &dead]).contains("needs a model"));
+    assert!(run(&["--llm-url", "localhost:11434", "--llm-model", "m"])
+        .contains("`localhost:11434` is not http or https"));
+    // A server that accepts the connection and never answers: the timeout is the user's.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://{}/v1", silent.local_addr().unwrap());
+    let stderr = run(&[
+        "--llm-url",
+        &silent_url,
+        "--llm-model",
+        "m",
+        "--llm-timeout",
+        "1",
+    ]);
+    assert!(
+        stderr.contains("timed out") || stderr.contains("within 1s"),
+        "{stderr}"
+    );
+    drop(silent);
     nfai()
         .args(["explain-failure", "--llm", "gpt-unknown"])
         .write_stdin(log)
         .assert()
         .code(2);
+}
+
+/// `nfai llm-key` stores a key where no desktop keyring runs (the kernel keyring), the backend
+/// sends it to that URL only, and `--delete` removes it.
+#[test]
+fn llm_key_round_trip_without_a_desktop() {
+    let server = chat_server(vec![
+        "{\"proposals\": []}".into(),
+        "{\"proposals\": []}".into(),
+    ]);
+    let stored = nfai_direct()
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .args(["llm-key", "--url", &server.url])
+        .write_stdin("key-from-the-keyring-77\n")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&stored.stderr);
+    assert!(stored.status.success(), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let explain = || {
+        nfai_direct()
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .current_dir(dir.path())
+            .args(["explain-failure", "--llm", "openai", "--llm-model", "m"])
+            .args(["--llm-url", &server.url])
+            .write_stdin("error: undefined variable 'b'\n")
+            .assert()
+            .success();
+    };
+    explain();
+    nfai_direct()
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .args(["llm-key", "--delete", "--url", &server.url])
+        .assert()
+        .success();
+    explain();
+    let requests = server.requests();
+    assert!(
+        requests[0].contains("Bearer key-from-the-keyring-77"),
+        "{}",
+        requests[0]
+    );
+    let last = requests.last().unwrap();
+    assert!(!last.contains("key-from-the-keyring-77"), "deleted: {last}");
 }

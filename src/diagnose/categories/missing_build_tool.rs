@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::diagnose::{Category, Site, Verdict};
-use crate::fix::packages;
+use crate::knowledge as packages;
 use crate::log::LogLine;
 
 pub struct MissingBuildTool;

@@ -7,7 +7,7 @@ use regex::Regex;
 
 use super::missing_library::add_to_build_inputs;
 use crate::diagnose::{Category, Site, Verdict};
-use crate::fix::packages;
+use crate::knowledge as packages;
 
 pub struct MissingHeader;
 

@@ -7,7 +7,7 @@ use regex::Regex;
 
 use super::missing_build_tool::pkg_config_missing;
 use crate::diagnose::{Category, Site, Verdict};
-use crate::fix::packages;
+use crate::knowledge as packages;
 
 pub struct MissingLibrary;
 

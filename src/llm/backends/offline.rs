@@ -1,7 +1,7 @@
 //! The default backend: no LLM at all. nfai's deterministic classifiers and fixers are the
-//! offline answer; this backend adds no proposals and never touches the network.
+//! offline answer; this backend proposes nothing and never touches the network.
 
-use crate::llm::{Backend, Proposals, Request, Settings};
+use crate::llm::{Backend, Completion, Prompt, Settings};
 
 pub struct Offline;
 
@@ -10,7 +10,11 @@ impl Backend for Offline {
         "offline"
     }
 
-    fn propose<'a>(&'a self, _settings: &'a Settings, _request: &'a Request) -> Proposals<'a> {
-        Box::pin(async { Ok(Vec::new()) })
+    fn about(&self) -> &'static str {
+        "no LLM: nfai's deterministic rules only (the default)"
+    }
+
+    fn complete<'a>(&'a self, _settings: &'a Settings, _prompt: &'a Prompt) -> Completion<'a> {
+        Box::pin(async { Ok("{\"proposals\": [], \"explanation\": \"\"}".to_owned()) })
     }
 }

@@ -32,6 +32,7 @@ mod nf023_global_allow_unfree;
 mod nf024_mutable_devshell_state;
 mod nf025_imperative_install_in_script;
 mod nf027_unfetchable_lock_entry;
+mod nf028_no_reproducibility_check;
 
 /// The code of the rule that reports bad suppressions (it cannot suppress itself).
 pub const SUPPRESSION_CODE: &str = "NF020";
@@ -42,7 +43,6 @@ pub static RULES: &[&dyn Rule] = &[
     &nf001_script_without_nix_env::ScriptWithoutNixEnv,
     &nf002_tool_not_in_devshell::ToolNotInDevShell,
     &nf003_bypassing_shebang::BypassingShebang,
-    &nf025_imperative_install_in_script::ImperativeInstallInScript,
     // flakes
     &nf004_component_without_flake::ComponentWithoutFlake,
     &nf005_flake_without_lock::FlakeWithoutLock,
@@ -52,23 +52,27 @@ pub static RULES: &[&dyn Rule] = &[
     &nf009_indirect_input::IndirectInput,
     &nf010_stale_nixpkgs::StaleNixpkgs,
     &nf011_single_system::SingleSystem,
-    &nf021_legacy_flake_output::LegacyFlakeOutput,
-    &nf022_invalid_flake_output::InvalidFlakeOutput,
-    &nf027_unfetchable_lock_entry::UnfetchableLockEntry,
     // purity
     &nf012_search_path::SearchPath,
     &nf013_unpinned_fetch::UnpinnedFetch,
     &nf014_impure_builtin::ImpureBuiltin,
     &nf015_host_path::HostPath,
     &nf016_impure_flag::ImpureFlag,
-    &nf023_global_allow_unfree::GlobalAllowUnfree,
     // state
-    &nf024_mutable_devshell_state::MutableDevshellState,
     &nf017_commit_without_change_request::CommitWithoutChangeRequest,
     &nf018_committed_build_output::CommittedBuildOutput,
     // the review itself
     &nf019_nix_syntax_error::NixSyntaxError,
     &nf020_suppression_without_reason::SuppressionWithoutReason,
+    // the second pass: flakes, purity, state, scripts
+    &nf021_legacy_flake_output::LegacyFlakeOutput,
+    &nf022_invalid_flake_output::InvalidFlakeOutput,
+    &nf023_global_allow_unfree::GlobalAllowUnfree,
+    &nf024_mutable_devshell_state::MutableDevshellState,
+    &nf025_imperative_install_in_script::ImperativeInstallInScript,
+    &nf027_unfetchable_lock_entry::UnfetchableLockEntry,
+    // reproducibility
+    &nf028_no_reproducibility_check::NoReproducibilityCheck,
 ];
 
 /// The rule with `code` (case-insensitive).
@@ -261,16 +265,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_unique_and_documented() {
-        let mut codes: Vec<&str> = RULES.iter().map(|r| r.code()).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        assert_eq!(codes.len(), RULES.len());
-        // Codes are issued once and kept (gaps are rules not written yet or retired).
-        assert!(codes.iter().all(|c| c.len() == 5
-            && c.starts_with("NF")
-            && c[2..].bytes().all(|b| b.is_ascii_digit())));
-        for r in RULES {
+    fn codes_are_unique_increasing_and_documented() {
+        for (i, r) in RULES.iter().enumerate() {
+            // Increasing, not dense: codes are reserved as rules are planned.
+            let n: usize = r.code().strip_prefix("NF").unwrap().parse().unwrap();
+            assert!(r.code().len() == 5 && n > i, "{}", r.code());
+            assert!(i == 0 || RULES[i - 1].code() < r.code(), "{}", r.code());
             assert!(
                 r.doc().contains("Why:") && r.doc().contains("Before") && r.doc().contains("After"),
                 "{}",

@@ -56,6 +56,9 @@ After:
                     "its nix-shell header".to_owned(),
                     None,
                 ),
+                // A devenv project's environment (`languages.*`, `services.*`) is not a
+                // list of packages: it may provide anything.
+                None if repo.in_devenv(crate::review::repo::parent(&script.rel)) => continue,
                 None => match repo.flake_for(&script.rel) {
                     Some(flake) => (
                         flake.devshells.clone(),
@@ -72,7 +75,7 @@ After:
                 if NIX.contains(&cmd.as_str()) {
                     continue;
                 }
-                let Some(package) = crate::fix::packages::for_command(&cmd) else {
+                let Some(package) = crate::knowledge::for_command(&cmd) else {
                     continue;
                 };
                 if env.provides(package) {
@@ -127,6 +130,22 @@ mod tests {
         .is_empty());
         let nix_shell = "#!/usr/bin/env nix-shell\n#!nix-shell -i bash -p curl\ncurl x\n";
         assert!(repo(&ToolNotInDevShell, &[("run.sh", nix_shell)]).is_empty());
+        // devenv's examples: the project's services and languages provide the tools.
+        assert!(repo(
+            &ToolNotInDevShell,
+            &[
+                ("flake.nix", FLAKE),
+                (
+                    "examples/db/devenv.nix",
+                    "{ services.postgres.enable = true; }"
+                ),
+                (
+                    "examples/db/.test.sh",
+                    "#!/usr/bin/env bash\npg_isready\ncurl x\n"
+                )
+            ]
+        )
+        .is_empty());
         let open =
             "{ outputs = _: { devShells.x.default = pkgs.mkShell { inputsFrom = [ a ]; }; }; }";
         assert!(repo(

@@ -103,7 +103,7 @@ fn imperative(code: &str) -> Option<(std::ops::Range<usize>, String, String)> {
         }
         let known: Vec<String> = names
             .iter()
-            .filter_map(|n| crate::fix::packages::for_command(n).map(|a| format!("`{a}`")))
+            .filter_map(|n| crate::knowledge::for_command(n).map(|a| format!("`{a}`")))
             .collect();
         let help = if known.is_empty() {
             DECLARE.to_owned()
@@ -148,7 +148,7 @@ fn imperative(code: &str) -> Option<(std::ops::Range<usize>, String, String)> {
     let c = HOST_TOOL.captures(code)?;
     let path = c.get(2)?;
     let name = path.as_str().rsplit('/').next().unwrap_or("");
-    let help = match crate::fix::packages::for_command(name) {
+    let help = match crate::knowledge::for_command(name) {
         Some(attr) => {
             format!("declare `{attr}` in the flake's dev shell and call `{name}` by name")
         }

@@ -1,17 +1,28 @@
-//! Maps what a failed build was missing (a command, a library, a header, a shared object,
-//! a Python module) to the nixpkgs attribute that provides it, from the data files
-//! `data/commands.tsv` and `data/libraries.tsv`.
+//! What nixpkgs provides: a command, a library, a header, a shared object or a Python module
+//! -> the nixpkgs attribute, from the data files in `data/`. The one source for diagnose, fix,
+//! review and gen-flake.
+
+pub mod wrappers;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+const COMMANDS_TSV: &str = include_str!("data/commands.tsv");
+const COMMANDS_INDEX_TSV: &str = include_str!("data/commands-index.tsv");
+const LIBRARIES_TSV: &str = include_str!("data/libraries.tsv");
+
 static COMMANDS: LazyLock<HashMap<&'static str, &'static str>> =
-    LazyLock::new(|| parse(include_str!("data/commands.tsv")));
+    LazyLock::new(|| parse(COMMANDS_TSV));
+
+/// Derived from the nix-index database (see its header): every `bin/` name nixpkgs ships. The
+/// curated table above decides the canonical name where both know a command.
+static COMMANDS_INDEX: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| parse(COMMANDS_INDEX_TSV));
 
 /// Keyed by (kind, name): `lib`, `h` or `py`, as documented in the data file.
 static LIBRARIES: LazyLock<HashMap<(&'static str, &'static str), &'static str>> =
     LazyLock::new(|| {
-        data_lines(include_str!("data/libraries.tsv"))
+        data_lines(LIBRARIES_TSV)
             .filter_map(|l| {
                 let mut f = l.split('\t').map(str::trim);
                 Some(((f.next()?, f.next()?), f.next()?))
@@ -19,7 +30,7 @@ static LIBRARIES: LazyLock<HashMap<(&'static str, &'static str), &'static str>> 
             .collect()
     });
 
-fn data_lines(tsv: &'static str) -> impl Iterator<Item = &'static str> {
+pub(crate) fn data_lines(tsv: &'static str) -> impl Iterator<Item = &'static str> {
     tsv.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
 }
@@ -31,9 +42,25 @@ fn parse(tsv: &'static str) -> HashMap<&'static str, &'static str> {
         .collect()
 }
 
+/// Every attribute nfai's command tables name, once each (candidates for commands they do
+/// not know).
+pub fn command_attributes() -> impl Iterator<Item = &'static str> {
+    let mut all: Vec<&'static str> = COMMANDS
+        .values()
+        .chain(COMMANDS_INDEX.values())
+        .copied()
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all.into_iter()
+}
+
 /// The nixpkgs attribute that provides `command`, if known.
 pub fn for_command(command: &str) -> Option<&'static str> {
-    COMMANDS.get(command).copied()
+    COMMANDS
+        .get(command)
+        .or_else(|| COMMANDS_INDEX.get(command))
+        .copied()
 }
 
 fn lib(name: &str) -> Option<&'static str> {
@@ -87,6 +114,16 @@ pub fn for_python_module(module: &str) -> Option<&'static str> {
     })
 }
 
+/// The python3Packages attribute named like a distribution (`PyYAML` -> `pyyaml`), when the
+/// table lists it for some module.
+pub fn for_python_distribution(name: &str) -> Option<&'static str> {
+    let attr = format!("python3Packages.{}", name.to_ascii_lowercase());
+    LIBRARIES
+        .iter()
+        .find(|((kind, _), a)| *kind == "py" && **a == attr)
+        .map(|(_, a)| *a)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,7 +132,55 @@ mod tests {
     fn known_commands() {
         assert_eq!(for_command("make"), Some("gnumake"));
         assert_eq!(for_command("protoc"), Some("protobuf"));
+        assert_eq!(for_command("ls"), Some("coreutils"));
+        assert_eq!(for_command("aws"), Some("awscli2"));
+        assert_eq!(for_command("pip3"), Some("python3Packages.pip"));
         assert_eq!(for_command("no-such-tool"), None);
+    }
+
+    #[test]
+    fn index_fills_in_what_the_curated_table_lacks() {
+        assert_eq!(for_command("nix-locate"), Some("nix-index"));
+        // the curated name wins over the index's choice
+        assert_eq!(for_command("cmake"), Some("cmake"));
+    }
+
+    /// Every data row: the right number of tab-separated fields, none empty or padded, a
+    /// plausible attribute path, and no key twice (a later row would silently win).
+    fn check_rows(name: &str, tsv: &str, fields: usize, key_fields: usize) {
+        let attr = regex::Regex::new(r"^[A-Za-z_][A-Za-z0-9_'+-]*(\.[A-Za-z_][A-Za-z0-9_'+-]*)*$")
+            .unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for (n, line) in tsv.lines().enumerate() {
+            if line.starts_with('#') || line.is_empty() {
+                continue;
+            }
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), fields, "{name}:{}: {line:?}", n + 1);
+            assert!(
+                f.iter().all(|x| !x.is_empty() && x.trim() == *x),
+                "{name}:{}: empty or padded field in {line:?}",
+                n + 1
+            );
+            assert!(
+                attr.is_match(f[fields - 1]),
+                "{name}:{}: attribute {line:?}",
+                n + 1
+            );
+            assert!(
+                seen.insert(f[..key_fields].join("\t")),
+                "{name}:{}: duplicate key {line:?}",
+                n + 1
+            );
+        }
+        assert!(seen.len() > 100, "{name} has only {} rows", seen.len());
+    }
+
+    #[test]
+    fn every_row_is_well_formed_and_unique() {
+        check_rows("commands.tsv", COMMANDS_TSV, 2, 1);
+        check_rows("commands-index.tsv", COMMANDS_INDEX_TSV, 2, 1);
+        check_rows("libraries.tsv", LIBRARIES_TSV, 3, 2);
     }
 
     #[test]

@@ -1,0 +1,56 @@
+//! The command line of `nfai gen-flake`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::render::Format;
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 written (or shown) and validated with every command resolved, 1 written but \
+something is missing (unresolved commands, a syntax error, a failed check), 2 usage or input error.\n\n\
+Examples:\n  nfai gen-flake scripts/deploy.sh scripts/backup.sh\n  nfai gen-flake deploy.sh --dry-run --format json\n  \
+nfai gen-flake deploy.sh --nixpkgs github:NixOS/nixpkgs/nixos-24.05 --force\n  nfai gen-flake services/api\n  nfai gen-flake --workspace"
+)]
+pub struct GenFlakeArgs {
+    /// The shell scripts (flake.nix and flake.lock are written in their common directory), or
+    /// one project directory, or with --workspace the repository root (default: .).
+    #[arg(required_unless_present = "workspace", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Give every component of the repository (project or directory of scripts) a flake and
+    /// compose them in a root flake (path inputs following its nixpkgs, devShell with
+    /// inputsFrom).
+    #[arg(long)]
+    pub workspace: bool,
+    /// The nixpkgs flake reference to pin; default: the pin of another flake.lock in the
+    /// repository, else nixos-unstable.
+    #[arg(long, value_name = "FLAKEREF")]
+    pub nixpkgs: Option<String>,
+    /// Replace an existing flake.nix / flake.lock (the diff is shown first).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the files (or the diff) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// The level the flake must reach to be shown as validated (default: build).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub validate: Option<crate::validate::Level>,
+    /// Write the flake without checking it (reported as not validated).
+    #[arg(long, conflicts_with = "validate")]
+    pub no_validate: bool,
+    /// An extra argument for the Nix checks (repeat it), e.g.
+    /// `--nix-arg=--override-input --nix-arg=nixpkgs --nix-arg=path:../nixpkgs`.
+    #[arg(long = "nix-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub nix_args: Vec<String>,
+    /// Seconds each check may take.
+    #[arg(long, default_value_t = 900, value_name = "SECS")]
+    pub step_timeout: u64,
+    /// With an LLM backend, the model chooses packages for the commands nfai could not
+    /// resolve, among candidates from the project's nixpkgs; the flake's checks confirm them.
+    #[command(flatten)]
+    pub llm: crate::cli::llm::LlmArgs,
+}

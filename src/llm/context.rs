@@ -1,0 +1,291 @@
+//! The one context builder for every job: nfai's finding (category, summary, the root-cause
+//! evidence with line numbers), the culprit as a numbered snippet, the files a fix may touch,
+//! Nix's version, the system and the locked nixpkgs, and in later rounds the previous attempt
+//! and its failure; all within a token budget that always keeps the root-cause line, and
+//! redacted as a whole.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use crate::diagnose::Finding;
+use crate::fix::Project;
+
+/// Where the failure happened.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    pub nix_version: Option<String>,
+    pub system: String,
+    /// The locked nixpkgs (`owner/repo@rev` or the lock's URL).
+    pub nixpkgs: Option<String>,
+}
+
+/// A previous round's attempt, as the model is shown it.
+#[derive(Debug, Clone)]
+pub struct PreviousAttempt {
+    pub diff: String,
+    /// How it failed, as nfai diagnosed it.
+    pub failure: String,
+}
+
+/// The message to send and the files it showed.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub text: String,
+    pub files: Vec<String>,
+}
+
+/// Characters per token, counted low so that the budget holds for code and logs.
+const CHARS_PER_TOKEN: usize = 3;
+
+/// The context of a fix request within `tokens`.
+pub fn fix(
+    finding: &Finding,
+    project: &Project,
+    env: &Environment,
+    history: &[PreviousAttempt],
+    tokens: usize,
+) -> Built {
+    let mut out = Budget::new(tokens);
+    header(&mut out, finding, env);
+    for attempt in history.iter().rev() {
+        let text = format!(
+            "\nYour previous attempt:\n```diff\n{}```\nIt failed: {}\n",
+            cut(&attempt.diff, 3000),
+            cut(&attempt.failure, 1000)
+        );
+        out.push_if_fits(&text);
+    }
+    let mut files = Vec::new();
+    for path in candidate_files(finding, project) {
+        let Some(f) = project.file(&path) else {
+            continue;
+        };
+        let name = path.display().to_string();
+        let head = format!("\nFile `{name}`:\n```nix\n");
+        let room = out.room().saturating_sub(head.len() + 8);
+        if room < 200 {
+            break;
+        }
+        let body = cut(&f.text, room);
+        if out.push_if_fits(&format!("{head}{body}\n```\n")) {
+            files.push(name);
+        }
+    }
+    Built {
+        text: super::redact::redact(&out.text),
+        files,
+    }
+}
+
+/// The context of an explanation request within `tokens`.
+pub fn explain(finding: &Finding, env: &Environment, tokens: usize) -> String {
+    let mut out = Budget::new(tokens);
+    header(&mut out, finding, env);
+    super::redact::redact(&out.text)
+}
+
+/// The finding: always the category, summary and root-cause line; then the culprit
+/// snippet and the other evidence as far as the budget goes.
+fn header(out: &mut Budget, finding: &Finding, env: &Environment) {
+    let root_line = finding.evidence.first();
+    let mut must = String::new();
+    // Cut to fit even the smallest budget, so that these lines are always there.
+    let (summary_max, line_max) = (500.min(out.max_chars / 5), 1000.min(out.max_chars / 2));
+    let _ = writeln!(must, "Failure category: {}", finding.category);
+    let _ = writeln!(must, "Summary: {}", cut(&finding.summary, summary_max));
+    if let Some(e) = root_line {
+        let _ = writeln!(
+            must,
+            "Root-cause line (log line {}): {}",
+            e.line,
+            cut(&e.text, line_max)
+        );
+    }
+    out.push_always(&must);
+    let mut about = String::new();
+    let _ = writeln!(about, "What it means: {}", cut(&finding.explanation, 1200));
+    let _ = writeln!(
+        about,
+        "Nix: {}; system: {}; nixpkgs: {}",
+        env.nix_version.as_deref().unwrap_or("unknown"),
+        env.system,
+        env.nixpkgs.as_deref().unwrap_or("unknown")
+    );
+    if let Some(c) = &finding.culprit {
+        let place = [c.file.clone(), c.line.map(|l| l.to_string())]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(":");
+        if !place.is_empty() {
+            let _ = writeln!(about, "Culprit: {place}");
+        }
+    }
+    out.push_if_fits(&about);
+    if !finding.snippet.is_empty() {
+        let mut snippet = String::from("\nCulprit snippet:\n```\n");
+        for (n, line) in &finding.snippet {
+            let _ = writeln!(snippet, "{n:>5} | {}", cut(line, 300));
+        }
+        snippet.push_str("```\n");
+        out.push_if_fits(&snippet);
+    }
+    let rest: Vec<_> = finding.evidence.iter().skip(1).take(20).collect();
+    if !rest.is_empty() {
+        let mut ev = String::from("\nOther evidence from the log:\n");
+        for e in rest {
+            let _ = writeln!(ev, "  {:>6}: {}", e.line, cut(&e.text, 300));
+        }
+        out.push_if_fits(&ev);
+    }
+}
+
+/// The files a fix may touch, most relevant first.
+fn candidate_files(finding: &Finding, project: &Project) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    let culprit = finding.culprit.as_ref().and_then(|c| c.file.as_deref());
+    paths.extend(culprit.map(PathBuf::from));
+    if let Some((file, _)) = finding
+        .package
+        .as_deref()
+        .and_then(|p| project.derivation(p))
+    {
+        paths.push(file.path.clone());
+    }
+    paths.extend(["flake.nix", "default.nix", "package.nix", "shell.nix"].map(PathBuf::from));
+    let mut seen = Vec::new();
+    paths.retain(|p| {
+        let fresh = !seen.contains(p) && !p.is_absolute();
+        seen.push(p.clone());
+        fresh
+    });
+    paths
+}
+
+/// The environment of a project: Nix's version (asked once), this system, the lock's nixpkgs.
+pub fn environment(root: &Path, nix_version: Option<String>) -> Environment {
+    Environment {
+        nix_version,
+        system: crate::nix::confine::current_system(),
+        nixpkgs: locked_nixpkgs(root),
+    }
+}
+
+/// `owner/repo@rev` of the nixpkgs input in `root/flake.lock`.
+fn locked_nixpkgs(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("flake.lock")).ok()?;
+    let lock: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let nodes = &lock["nodes"];
+    let root_node = lock["root"].as_str().unwrap_or("root");
+    let name = nodes[root_node]["inputs"]["nixpkgs"].as_str()?;
+    let locked = &nodes[name]["locked"];
+    match (
+        locked["owner"].as_str(),
+        locked["repo"].as_str(),
+        locked["rev"].as_str(),
+    ) {
+        (Some(o), Some(r), Some(rev)) => Some(format!("{o}/{r}@{rev}")),
+        _ => locked["url"]
+            .as_str()
+            .or(locked["path"].as_str())
+            .map(str::to_owned),
+    }
+}
+
+/// `text` in at most `max` bytes, saying how much was left out.
+fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let end = text.floor_char_boundary(max.saturating_sub(32));
+    format!("{}… ({} more bytes)", &text[..end], text.len() - end)
+}
+
+/// Text that must stay within a token budget.
+struct Budget {
+    text: String,
+    max_chars: usize,
+}
+
+impl Budget {
+    fn new(tokens: usize) -> Budget {
+        Budget {
+            text: String::new(),
+            max_chars: tokens.saturating_mul(CHARS_PER_TOKEN),
+        }
+    }
+
+    fn room(&self) -> usize {
+        self.max_chars.saturating_sub(self.text.len())
+    }
+
+    /// What must be there whatever the budget (it is bounded by its own cuts).
+    fn push_always(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    fn push_if_fits(&mut self, s: &str) -> bool {
+        let fits = s.len() <= self.room();
+        if fits {
+            self.text.push_str(s);
+        }
+        fits
+    }
+}
+
+/// Tokens of `text`, counted as the budget counts them.
+pub fn tokens(text: &str) -> usize {
+    text.len().div_ceil(CHARS_PER_TOKEN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::finding::{Culprit, Evidence};
+
+    fn finding(evidence: usize, line_len: usize) -> Finding {
+        let mut f = Finding::no_failure("x");
+        f.category = "undefined_variable";
+        f.summary = "undefined variable 'toolsList'".into();
+        f.culprit = Some(Culprit {
+            file: Some("flake.nix".into()),
+            line: Some(3),
+            ..Culprit::default()
+        });
+        f.evidence = (0..evidence)
+            .map(|i| Evidence {
+                line: i as u64 + 1,
+                text: format!("{i}: {}", "e".repeat(line_len)),
+                source: None,
+            })
+            .collect();
+        f
+    }
+
+    #[test]
+    fn the_budget_holds_and_keeps_the_root_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let big: String = (0..20_000).map(|i| format!("  a{i} = {i};\n")).collect();
+        std::fs::write(dir.path().join("flake.nix"), format!("{{\n{big}}}\n")).unwrap();
+        let project = Project::load(dir.path());
+        let env = environment(dir.path(), Some("2.8.0".into()));
+        let f = finding(5000, 2000);
+        for budget in [300, 1000, 6000] {
+            let built = fix(&f, &project, &env, &[], budget);
+            assert!(
+                tokens(&built.text) <= budget + 50,
+                "{budget}: {}\n{}",
+                tokens(&built.text),
+                built.text
+            );
+            assert!(built.text.contains("Root-cause line (log line 1): 0: eee"));
+        }
+        let built = fix(&f, &project, &env, &[], 6000);
+        assert_eq!(built.files, ["flake.nix"], "shown, truncated to fit");
+        let small = fix(&finding(1, 10), &project, &env, &[], 100);
+        assert!(
+            small.files.is_empty(),
+            "no room: not shown, so not editable"
+        );
+    }
+}
