@@ -208,3 +208,11 @@ pub fn nfai_direct() -> assert_cmd::Command {
     cmd.env("NO_PROXY", "127.0.0.1,localhost");
     cmd
 }
+
+/// `nfai explain-failure --format json` asking `server` (model `m`); tests add the rest.
+pub fn explain_with(server: &ChatServer) -> assert_cmd::Command {
+    let mut cmd = nfai_direct();
+    cmd.args(["explain-failure", "--format", "json", "--llm", "openai"])
+        .args(["--llm-url", &server.url, "--llm-model", "m"]);
+    cmd
+}

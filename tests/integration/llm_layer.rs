@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::chat::{chat_server, nfai_direct};
+use crate::chat::{chat_server, explain_with, nfai_direct};
 use crate::common::{nix_available, project, NIX_CONFIG};
 
 fn answer(description: &str, file: &str, find: &str, replace: &str) -> String {
@@ -211,18 +211,10 @@ fn cache_and_show_prompt() {
     let cache = tempfile::tempdir().unwrap();
     let server = chat_server(vec![answer("the fix", "default.nix", "in b", "in a")]);
     let run = |extra: &[&str]| {
-        nfai_direct()
+        explain_with(&server)
             .env("XDG_CACHE_HOME", cache.path())
             .current_dir(dir.path())
-            .args([
-                "explain-failure",
-                "--no-validate",
-                "--format",
-                "json",
-                "--llm",
-                "openai",
-            ])
-            .args(["--llm-url", &server.url, "--llm-model", "m"])
+            .arg("--no-validate")
             .args(extra)
             .write_stdin(EVAL_LOG)
             .output()
@@ -312,28 +304,13 @@ fn configuration_sources_and_no_keys_in_projects() {
 fn server_faults_are_warnings() {
     let dir = eval_project();
     let run = |server: &crate::chat::ChatServer, env: &[(&str, &str)]| {
-        let mut cmd = nfai_direct();
+        let mut cmd = explain_with(server);
         for (k, v) in env {
             cmd.env(k, v);
         }
         let out = cmd
             .current_dir(dir.path())
-            .args([
-                "explain-failure",
-                "--no-validate",
-                "--format",
-                "json",
-                "--llm",
-                "openai",
-            ])
-            .args([
-                "--llm-url",
-                &server.url,
-                "--llm-model",
-                "m",
-                "--max-rounds",
-                "1",
-            ])
+            .args(["--no-validate", "--max-rounds", "1"])
             .write_stdin(EVAL_LOG)
             .output()
             .unwrap();
