@@ -54,4 +54,8 @@ pub struct ReviewArgs {
     /// Read the configuration from FILE instead of PATH/.nfai.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// With --fix: a model proposes fixes for the findings no rule can fix; only the ones
+    /// Nix evaluates are applied.
+    #[command(flatten)]
+    pub llm: crate::cli::llm::LlmArgs,
 }

@@ -546,7 +546,11 @@ fn point_at_edit(
 
 /// Writes each change atomically (temporary file, then rename) unless the file changed
 /// since it was read, then runs the fix's commands.
-fn apply(root: &Path, changes: &[Change], commands: &[Vec<String>]) -> anyhow::Result<()> {
+pub(crate) fn apply(
+    root: &Path,
+    changes: &[Change],
+    commands: &[Vec<String>],
+) -> anyhow::Result<()> {
     for change in changes {
         validate::check_inside(root, &change.path)?;
         let path = root.join(&change.path);

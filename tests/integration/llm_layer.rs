@@ -403,3 +403,77 @@ fn gen_flake_asks_the_model_for_unknown_commands() {
         .contains("acme-cli"));
     assert!(!stderr.contains("evil-package"), "{stderr}");
 }
+
+/// `review --fix --llm`: a finding no rule can fix gets the model's proposal, applied only
+/// after Nix evaluated it (confined); the review runs again on the result.
+#[test]
+fn review_fix_applies_what_evaluates() {
+    if !nix_available("review_fix_applies_what_evaluates") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let flake = "{\n  outputs = { self }: {\n    packages.x86_64-linux.default = derivation {\n      name = \"greeting\";\n      system = \"x86_64-linux\";\n      builder = \"/bin/sh\";\n      args = [ \"-c\" \"echo ${builtins.getEnv \"USER\"} > $out\" ];\n    };\n  };\n}\n";
+    std::fs::write(dir.path().join("flake.nix"), flake).unwrap();
+    let fixes = vec![
+        answer(
+            "a value that does not parse",
+            "flake.nix",
+            "${builtins.getEnv \"USER\"}",
+            "${",
+        ),
+        answer(
+            "a fixed greeting",
+            "flake.nix",
+            "${builtins.getEnv \"USER\"}",
+            "hello",
+        ),
+    ];
+    let server = chat_server(fixes);
+    let codes = |out: &std::process::Output| -> Vec<String> {
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = nfai_direct()
+        .current_dir(dir.path())
+        .args(["review", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        codes(&before).contains(&"NF014".to_owned()),
+        "{:?}",
+        codes(&before)
+    );
+    let out = nfai_direct()
+        .env("NIX_CONFIG", NIX_CONFIG)
+        .current_dir(dir.path())
+        .args([
+            "review", ".", "--fix", "--format", "json", "--llm", "openai",
+        ])
+        .args([
+            "--llm-url",
+            &server.url,
+            "--llm-model",
+            "m",
+            "--max-rounds",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !codes(&out).contains(&"NF014".to_owned()),
+        "{:?}\n{stderr}",
+        codes(&out)
+    );
+    assert!(
+        stderr.contains("applied LLM proposal “a fixed greeting” for NF014"),
+        "{stderr}"
+    );
+    let now = std::fs::read_to_string(dir.path().join("flake.nix")).unwrap();
+    assert!(now.contains("echo hello > $out"), "{now}");
+}
