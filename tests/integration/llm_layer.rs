@@ -279,6 +279,32 @@ fn configuration_sources_and_no_keys_in_projects() {
     assert!(line("timeout").contains("environment NFAI_LLM_TIMEOUT"));
     assert!(line("context-tokens").contains("flag --context-tokens"));
     assert!(line("api key").contains("none"));
+    let known = nfai_direct()
+        .current_dir(&project)
+        .args(["config", "show", "--llm-server", "ollama"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&known.stdout);
+    assert!(
+        text.contains("http://localhost:11434/v1") && text.contains("known server ollama"),
+        "{text}"
+    );
+    // A hosted provider without a key is a clear warning, and nothing is sent.
+    let out = nfai_direct()
+        .current_dir(&project)
+        .args([
+            "explain-failure",
+            "--llm",
+            "openai",
+            "--llm-server",
+            "openai",
+            "--llm-model",
+            "m",
+        ])
+        .write_stdin(EVAL_LOG)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a key for openai (OPENAI_API_KEY"));
     std::fs::write(project.join(".nfai.toml"), "[llm]\napi-key = \"sk-abc\"\n").unwrap();
     let out = nfai_direct()
         .env("XDG_CONFIG_HOME", &config)
