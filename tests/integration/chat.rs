@@ -139,6 +139,14 @@ fn start() -> ChatServer {
                 );
                 continue;
             }
+            if next.as_deref() == Some("TRUNCATE") {
+                // Promises more than it sends, then hangs up.
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n{{\"choices\": [{{\"message"
+                );
+                continue;
+            }
             if head.starts_with("GET /v1/models ") {
                 let body = json!({"object": "list", "data": [{"id": "model-a", "object": "model"}, {"id": "model-b", "object": "model"}]}).to_string();
                 let _ = write!(

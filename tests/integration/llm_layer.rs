@@ -357,6 +357,9 @@ fn server_faults_are_warnings() {
         stderr.contains("no model `m`; it offers: model-a, model-b"),
         "{stderr}"
     );
+    let server = chat_server(vec!["TRUNCATE".into()]);
+    let stderr = run(&server, &[]);
+    assert!(stderr.contains("the LLM request failed"), "{stderr}");
     let server = chat_server(vec![
         "HTTP 429".into(),
         "HTTP 503".into(),
