@@ -70,6 +70,11 @@ impl Workspace {
         best.map(|(_, path, line, column)| (path, line, column))
     }
 
+    /// The first existing file `rel` under the roots.
+    pub fn file(&self, rel: &str) -> Option<PathBuf> {
+        self.roots.iter().map(|r| r.join(rel)).find(|p| p.is_file())
+    }
+
     /// How to show `path`: relative to the first root that contains it.
     pub fn display(&self, path: &Path) -> String {
         self.roots

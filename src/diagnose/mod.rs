@@ -37,6 +37,16 @@ pub trait Category: Sync {
     fn classify(&self, _site: &Site) -> Option<Verdict> {
         None
     }
+    /// A second look at this category's verdict with what only the user's files can tell
+    /// (is the file there, does git track it); it may hand the failure to another category.
+    /// `None` keeps the verdict as it is.
+    fn settle(
+        &self,
+        _verdict: &Verdict,
+        _workspace: &Workspace,
+    ) -> Option<(&'static dyn Category, Verdict)> {
+        None
+    }
 }
 
 /// The first paragraph of a category's doc, for reports.
@@ -108,6 +118,7 @@ pub fn diagnose(log: &BuildLog, ctx: &Context) -> Finding {
     let mut verdicts: Vec<(usize, &'static dyn Category, Verdict)> = Vec::new();
     for (i, s) in sites.iter().enumerate() {
         if let Some((c, v)) = classify(s) {
+            let (c, v) = c.settle(&v, &ctx.workspace).unwrap_or((c, v));
             verdicts.push((i, c, v));
         }
     }
@@ -227,16 +238,11 @@ fn build_finding(
     // position inside nixpkgs or another input.
     let located = local.or_else(|| match &v.locate {
         Some(Locate::Text(needles)) => ctx.workspace.find_text(needles),
-        Some(Locate::Path(rel)) => ctx
-            .workspace
-            .roots
-            .iter()
-            .map(|r| r.join(rel))
-            .find(|p| p.is_file())
-            .map(|p| {
-                let (line, column) = position_of(site, rel).unwrap_or((0, 0));
-                (p, line, column)
-            }),
+        Some(Locate::Path(rel)) => ctx.workspace.file(rel).map(|p| {
+            let (line, column) = position_of(site, rel).unwrap_or((0, 0));
+            (p, line, column)
+        }),
+        Some(Locate::At(rel, line, column)) => ctx.workspace.file(rel).map(|p| (p, *line, *column)),
         None => None,
     });
     match (located, traced, &v.locate) {
@@ -248,7 +254,9 @@ fn build_finding(
             culprit.column = Some(pos.column);
             snippet = quoted.to_vec();
         }
-        (None, None, Some(Locate::Path(rel))) => culprit.file = Some(rel.clone()),
+        (None, None, Some(Locate::Path(rel) | Locate::At(rel, ..))) => {
+            culprit.file = Some(rel.clone())
+        }
         (None, None, _) => {}
     }
     let culprit = (culprit != Culprit::default()).then_some(culprit);

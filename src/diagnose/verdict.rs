@@ -11,6 +11,9 @@ pub enum Locate {
     Text(Vec<String>),
     /// A path relative to the flake or project root.
     Path(String),
+    /// A position found in the user's files while settling the verdict: a path relative to
+    /// the flake or project root, 1-based line and column.
+    At(String, u32, u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,5 +86,13 @@ impl Verdict {
     pub fn locate(mut self, locate: Locate) -> Verdict {
         self.locate = Some(locate);
         self
+    }
+
+    /// The value of a fact.
+    pub fn fact_value(&self, name: &str) -> Option<&str> {
+        self.facts
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
