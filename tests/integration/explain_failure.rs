@@ -318,3 +318,26 @@ fn real_nix_failures_get_their_root_cause() {
         wrong.join("\n")
     );
 }
+
+/// An error line in any of the layouts users paste is never `no_failure`: indented inside a
+/// trace, after frames, in nix-output-monitor frames whose header was cut off, in
+/// internal-json records a terminal wrapped, or a message no category knows (then `other`
+/// with the message as the summary).
+#[test]
+fn error_lines_in_any_layout_are_failures() {
+    for (log, category) in [
+        ("       … while calling the 'derivationStrict' builtin\n\n         at <nix/derivation-internal.nix>:9:12:\n\n       error: undefined variable 'foo'\n\n       at /nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source/flake.nix:3:5:\n", "undefined_variable"),
+        ("   error: attribute 'foo' missing\n\n       at /nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source/flake.nix:3:5:\n", "missing_attribute"),
+        ("┃        error: builder for '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-hello-1.0.drv' failed with exit code 127;\n┃        last 1 log lines:\n┃        > sh: cmake: not found\n", "missing_build_tool"),
+        ("@nix {\"action\":\"msg\",\"level\":0,\"msg\":\"\\u001b[31;1merror:\\u001b[0m undefined var\niable 'x'\"}\n", "undefined_variable"),
+        ("error: the frobnicator refused to frobnicate\n", "other"),
+    ] {
+        let out = nfai()
+            .args(["explain-failure", "--no-fetch-log", "--format", "json"])
+            .write_stdin(log)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["category"], category, "{log}");
+    }
+}
