@@ -2,15 +2,15 @@
 //! file renamed or deleted), found by looking at the work tree.
 
 use std::fs;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-use crate::diagnose::locate::{line_col, nix_files};
+use crate::diagnose::locate::{line_col, nix_files, normalize};
 use crate::diagnose::{Category, Locate, Verdict, Workspace};
 
 pub struct MissingFile;
 
 /// Files read at most when looking for the import that names the missing path.
-const MAX_FILES: usize = 20_000;
+const MAX_FILES: usize = 256;
 
 impl Category for MissingFile {
     fn id(&self) -> &'static str {
@@ -98,12 +98,11 @@ pub fn settled(from: &Verdict, root: &Path, rel: &str) -> Verdict {
 /// The first path literal in the .nix files under `root` that resolves to `root/rel`, with
 /// its file and 1-based line and column.
 fn find_reference(root: &Path, rel: &str) -> Option<(PathBuf, u32, u32)> {
+    // `nix_files` gives canonical paths.
+    let root = &fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
     let target = normalize(&root.join(rel));
     let base = Path::new(rel).file_name()?.to_str()?;
-    for file in nix_files(root, MAX_FILES) {
-        let Ok(text) = fs::read_to_string(&file) else {
-            continue;
-        };
+    for (file, text) in nix_files(root, MAX_FILES) {
         for (at, _) in text.match_indices(base) {
             let end = at + base.len();
             if text[end..].chars().next().is_some_and(path_char) {
@@ -132,21 +131,6 @@ fn find_reference(root: &Path, rel: &str) -> Option<(PathBuf, u32, u32)> {
 /// Characters of a Nix path literal.
 fn path_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '_' | '-' | '+')
-}
-
-/// `path` with `.` and `..` resolved without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// Up to three entries of the nearest existing directory of `root/rel` whose names are
@@ -204,7 +188,11 @@ mod tests {
         )
         .unwrap();
         // The same name relative to another directory is not the reference.
-        fs::write(root.join("flake.nix"), "{ x = ./home-manger.nix; }\n").unwrap();
+        fs::write(
+            root.join("flake.nix"),
+            "{ imports = [ ./modules ]; x = ./home-manger.nix; }\n",
+        )
+        .unwrap();
         let from = Verdict::new(0.6, "");
         let v = settled(&from, root, "modules/home-manger.nix");
         assert_eq!(
@@ -219,13 +207,5 @@ mod tests {
         let fix = v.fix.unwrap();
         assert!(fix.contains("modules/home-manager.nix"), "{fix}");
         assert!(!fix.contains("hardware"), "{fix}");
-    }
-
-    #[test]
-    fn lexical_normalisation() {
-        assert_eq!(
-            normalize(Path::new("/a/b/../c/./d.nix")),
-            PathBuf::from("/a/c/d.nix")
-        );
     }
 }
