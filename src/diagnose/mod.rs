@@ -7,6 +7,7 @@ pub mod locate;
 pub mod site;
 pub mod trace;
 pub mod verdict;
+mod wordings;
 
 use std::sync::LazyLock;
 

@@ -388,6 +388,8 @@ fn starts_block(body: &str) -> bool {
         "cannot build derivation '",
         "build of '",
         "collision between",
+        // nixpkgs' buildEnv since 2024; the two paths follow on indented lines.
+        "pkgs.buildEnv error:",
         "fixed-output derivation produced path",
     ];
     HEADS.iter().any(|h| body.starts_with(h))

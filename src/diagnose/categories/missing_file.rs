@@ -3,11 +3,24 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::diagnose::locate::{line_col, nix_files, normalize};
-use crate::diagnose::{Category, Locate, Verdict, Workspace};
+use crate::diagnose::{Category, Locate, Site, SiteKind, Verdict, Workspace};
 
 pub struct MissingFile;
+
+/// A path outside the store that the evaluation needed (`import /abs/x.nix`,
+/// `builtins.readFile ./x` of a non-flake, `readDir`); store paths of a flake's source are
+/// `untracked_file`'s to settle.
+static MISSING_LOCAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:getting status of|path) '(/[^']+)'(?:: No such file or directory| does not exist)",
+    )
+    .expect("valid regex")
+});
 
 /// Files read at most when looking for the import that names the missing path.
 const MAX_FILES: usize = 256;
@@ -35,6 +48,36 @@ similar names), or create the file:
     imports = [ ./home-manger.nix ];
     # after
     imports = [ ./home-manager.nix ];"
+    }
+    fn triggers(&self) -> &'static [&'static str] {
+        &["does not exist", "No such file or directory"]
+    }
+    fn classify(&self, site: &Site) -> Option<Verdict> {
+        if site.kind != SiteKind::Message {
+            return None;
+        }
+        let (line, path) = site.capture(&MISSING_LOCAL)?;
+        if path.starts_with("/nix/store/") {
+            return None;
+        }
+        let dir = Path::new(&path).parent().unwrap_or(Path::new("/"));
+        let similar: Vec<String> = similar_names(dir, Path::new(&path).file_name()?.to_str()?)
+            .into_iter()
+            .map(|n| dir.join(n).display().to_string())
+            .collect();
+        let hint = match similar.as_slice() {
+            [] => String::new(),
+            names => format!(" (files with similar names: {})", names.join(", ")),
+        };
+        Some(
+            Verdict::new(0.8, format!("{path} does not exist"))
+                .cite(site, line)
+                .fix(format!(
+                    "correct the path where the code refers to {path}{hint}, or create it"
+                ))
+                .fact("path", path.clone())
+                .fact("similar", similar.join(" ")),
+        )
     }
 }
 
@@ -174,6 +217,25 @@ fn similar_names(root: &Path, rel: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_paths_the_evaluation_needed() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("fnords"), "").unwrap();
+        let log = format!(
+            "error: path '{}/fnord' does not exist\n       at /pwd/lang/x.nix:1:1:\n",
+            dir.path().display()
+        );
+        let v = crate::diagnose::categories::verdict_for(&MissingFile, &log).unwrap();
+        assert!(
+            v.summary.ends_with("/fnord does not exist"),
+            "{}",
+            v.summary
+        );
+        assert!(v.fix.unwrap().contains("/fnords"));
+        let store = "error: path '/nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source/x.nix' does not exist\n";
+        assert!(crate::diagnose::categories::verdict_for(&MissingFile, store).is_none());
+    }
 
     #[test]
     fn names_the_import_and_close_file_names() {
