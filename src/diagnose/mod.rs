@@ -244,7 +244,17 @@ fn build_finding(
             (p, line, column)
         }),
         Some(Locate::At(rel, line, column)) => ctx.workspace.file(rel).map(|p| (p, *line, *column)),
-        None => None,
+        // Never by the path alone: the quoted line must be the local file's.
+        Some(Locate::Source {
+            file,
+            line,
+            column,
+            quoted,
+        }) if !quoted.is_empty() => ctx
+            .workspace
+            .map(file, *line, quoted)
+            .map(|p| (p, *line, *column)),
+        Some(Locate::Source { .. }) | None => None,
     });
     match (located, traced, &v.locate) {
         (Some((path, 0, _)), _, _) => culprit.file = Some(ctx.workspace.display(&path)),
@@ -257,6 +267,21 @@ fn build_finding(
         }
         (None, None, Some(Locate::Path(rel) | Locate::At(rel, ..))) => {
             culprit.file = Some(rel.clone())
+        }
+        (
+            None,
+            None,
+            Some(Locate::Source {
+                file,
+                line,
+                column,
+                quoted,
+            }),
+        ) => {
+            culprit.file = Some(file.clone());
+            culprit.line = Some(*line);
+            culprit.column = (*column > 0).then_some(*column);
+            snippet = quoted.clone();
         }
         (None, None, _) => {}
     }

@@ -14,6 +14,15 @@ pub enum Locate {
     /// A position found in the user's files while settling the verdict: a path relative to
     /// the flake or project root, 1-based line and column.
     At(String, u32, u32),
+    /// A position a compiler or tool named in the source the builder worked on, relative to
+    /// the build directory, with the source lines it quoted. It is the working tree's file
+    /// only when that file has the quoted line there.
+    Source {
+        file: String,
+        line: u32,
+        column: u32,
+        quoted: Vec<(u32, String)>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
