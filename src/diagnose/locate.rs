@@ -70,6 +70,21 @@ impl Workspace {
         best.map(|(_, path, line, column)| (path, line, column))
     }
 
+    /// The local file behind a path a message names (a store copy of the user's source, or
+    /// a path in the tree) when it holds one of `needles`: the same relative path alone is
+    /// not enough.
+    pub fn holding(&self, reported: &str, needles: &[String]) -> Option<PathBuf> {
+        let rel = store_path::source_relative(reported).unwrap_or(reported);
+        let candidates: Vec<PathBuf> = if Path::new(rel).is_absolute() {
+            vec![PathBuf::from(rel)]
+        } else {
+            self.roots.iter().map(|r| r.join(rel)).collect()
+        };
+        candidates.into_iter().find(|p| {
+            fs::read_to_string(p).is_ok_and(|text| needles.iter().any(|n| text.contains(n)))
+        })
+    }
+
     /// The first existing file `rel` under the roots.
     pub fn file(&self, rel: &str) -> Option<PathBuf> {
         self.roots.iter().map(|r| r.join(rel)).find(|p| p.is_file())

@@ -226,14 +226,29 @@ fn build_finding(
     let mut place = |path: std::path::PathBuf, line: u32, column: u32| {
         culprit.file = Some(ctx.workspace.display(&path));
         culprit.line = Some(line);
-        culprit.column = Some(column);
+        culprit.column = (column > 0).then_some(column);
         snippet = locate::snippet(&path, line);
     };
     let traced = site.trace.as_ref().and_then(|t| t.culprit_position());
-    let local = traced.and_then(|(pos, quoted)| {
-        ctx.workspace
-            .map(&pos.file, pos.line, quoted)
-            .map(|path| (path, pos.line, pos.column))
+    // A file the message names beats the frames, which often end in library code.
+    let named = match &v.locate {
+        Some(Locate::Named {
+            file,
+            line,
+            needles,
+        }) => ctx
+            .workspace
+            .holding(file, needles)
+            .map(|p| (p, *line, 0))
+            .or_else(|| ctx.workspace.find_text(needles)),
+        _ => None,
+    };
+    let local = named.or_else(|| {
+        traced.and_then(|(pos, quoted)| {
+            ctx.workspace
+                .map(&pos.file, pos.line, quoted)
+                .map(|path| (path, pos.line, pos.column))
+        })
     });
     // A position in the user's tree beats the classifier's hint; the hint beats a
     // position inside nixpkgs or another input.
@@ -254,7 +269,7 @@ fn build_finding(
             .workspace
             .map(file, *line, quoted)
             .map(|p| (p, *line, *column)),
-        Some(Locate::Source { .. }) | None => None,
+        Some(Locate::Source { .. } | Locate::Named { .. }) | None => None,
     });
     match (located, traced, &v.locate) {
         (Some((path, 0, _)), _, _) => culprit.file = Some(ctx.workspace.display(&path)),
@@ -267,6 +282,10 @@ fn build_finding(
         }
         (None, None, Some(Locate::Path(rel) | Locate::At(rel, ..))) => {
             culprit.file = Some(rel.clone())
+        }
+        (None, None, Some(Locate::Named { file, line, .. })) => {
+            culprit.file = Some(file.clone());
+            culprit.line = Some(*line);
         }
         (
             None,
@@ -324,6 +343,34 @@ fn build_finding(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_package_file_the_message_names_is_the_culprit_when_it_defines_the_package() {
+        let log = "error: Package ‘oldlib-0.3’ in /nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source/package.nix:4 is marked as broken, refusing to evaluate.\n";
+        let log = crate::log::read_bytes(log.as_bytes(), triggers()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let culprit = |text: &str| {
+            std::fs::write(dir.path().join("package.nix"), text).unwrap();
+            let ctx = Context {
+                workspace: Workspace::new(vec![dir.path().to_owned()]),
+                full_log: &|_| None,
+            };
+            diagnose(&log, &ctx).culprit.unwrap()
+        };
+        let local = culprit(
+            "{ stdenv }:\nstdenv.mkDerivation {\n  pname = \"oldlib\";\n  meta.broken = true;\n}\n",
+        );
+        assert_eq!(
+            (local.file.as_deref(), local.line),
+            (Some("package.nix"), Some(4))
+        );
+        // Same relative path, another package: not this file; the log's path is reported.
+        let other = culprit("{ }\n");
+        assert_eq!(
+            other.file.as_deref(),
+            Some("/nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source/package.nix")
+        );
+    }
 
     #[test]
     fn positions_named_inside_messages() {

@@ -14,6 +14,14 @@ pub enum Locate {
     /// A position found in the user's files while settling the verdict: a path relative to
     /// the flake or project root, 1-based line and column.
     At(String, u32, u32),
+    /// A file and line the message itself names (`Package 'x' in /nix/store/…-source/x.nix:8`):
+    /// the working tree's file when it holds one of `needles`, else a .nix file that holds
+    /// one, else the path as the log gives it. It beats the trace's frames.
+    Named {
+        file: String,
+        line: u32,
+        needles: Vec<String>,
+    },
     /// A position a compiler or tool named in the source the builder worked on, relative to
     /// the build directory, with the source lines it quoted. It is the working tree's file
     /// only when that file has the quoted line there.

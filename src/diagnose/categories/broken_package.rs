@@ -73,7 +73,8 @@ allows every broken package of that import, as does `NIXPKGS_ALLOW_BROKEN=1 nix 
              evaluates it: {allow}"
         ))
         .package(pname.clone())
-        .fact("name", r.name.clone());
+        .fact("name", r.name.clone())
+        .locate(r.locate());
         Some(if r.problems {
             v.fact("problems", "broken")
         } else {

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::check_meta::refusal;
-use crate::diagnose::{Category, Locate, Site, Verdict};
+use crate::diagnose::{Category, Site, Verdict};
 
 pub struct UnfreePackage;
 
@@ -77,10 +77,7 @@ For a one-off command: `NIXPKGS_ALLOW_UNFREE=1 nix build --impure ...`."
             ))
             .package(pname.clone())
             .fact("name", r.name.clone())
-            .locate(Locate::Text(vec![
-                format!("pname = \"{pname}\""),
-                format!("\"{}\"", r.name),
-            ])),
+            .locate(r.locate()),
         )
     }
 }

@@ -94,7 +94,8 @@ package outside its declared platforms anyway: `NIXPKGS_ALLOW_UNSUPPORTED_SYSTEM
                          `NIXPKGS_ALLOW_UNSUPPORTED_SYSTEM=1 ... --impure`",
                         r.pname
                     ))
-                    .package(r.pname.clone()),
+                    .package(r.pname.clone())
+                    .locate(r.locate()),
             );
         }
         if matches!(site.kind, SiteKind::Cascade { .. }) {
