@@ -85,6 +85,24 @@ impl Workspace {
         })
     }
 
+    /// The directory of the working tree the project builds the package `pname` from: the
+    /// `src = ./…;` of the .nix file that sets `pname = "<pname>"`.
+    pub fn source_dir(&self, pname: &str) -> Option<PathBuf> {
+        let named = format!("pname = \"{pname}\"");
+        self.roots.iter().find_map(|root| {
+            nix_files(root, MAX_FILES)
+                .into_iter()
+                .find_map(|(path, text)| {
+                    if !text.contains(&named) {
+                        return None;
+                    }
+                    let src = SRC.captures(&text)?;
+                    let dir = normalize(&path.parent()?.join(&src[1]));
+                    dir.is_dir().then_some(dir)
+                })
+        })
+    }
+
     /// The first existing file `rel` under the roots.
     pub fn file(&self, rel: &str) -> Option<PathBuf> {
         self.roots.iter().map(|r| r.join(rel)).find(|p| p.is_file())
@@ -100,6 +118,11 @@ impl Workspace {
             .to_string()
     }
 }
+
+/// `src = ./.;`, `src = ../lib;`: a package built from the working tree.
+static SRC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bsrc\s*=\s*(\.\.?/[A-Za-z0-9._/+\-]*)\s*;").expect("valid regex")
+});
 
 /// Where a project's Nix code starts.
 const ENTRIES: &[&str] = &["flake.nix", "default.nix", "shell.nix"];
@@ -241,6 +264,26 @@ mod tests {
         assert_eq!(ws.map(store, 2, &[(2, "other".into())]), None);
         let found = ws.find_text(&["nope".into(), "y;".into()]).unwrap();
         assert_eq!((found.1, found.2), (2, 7));
+    }
+
+    #[test]
+    fn source_dir_of_a_package_built_from_the_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("libparse/src")).unwrap();
+        fs::write(
+            dir.path().join("flake.nix"),
+            "{ outputs = _: { p = import ./libparse; }; }",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("libparse/default.nix"),
+            "mkDerivation {\n  pname = \"libparse\";\n  src = ./.;\n}\n",
+        )
+        .unwrap();
+        let ws = Workspace::new(vec![dir.path().to_path_buf()]);
+        let root = fs::canonicalize(dir.path()).unwrap();
+        assert_eq!(ws.source_dir("libparse"), Some(root.join("libparse")));
+        assert_eq!(ws.source_dir("other"), None);
     }
 
     #[test]

@@ -268,6 +268,11 @@ fn build_finding(
         }) if !quoted.is_empty() => ctx
             .workspace
             .map(file, *line, quoted)
+            .or_else(|| {
+                // Relative to the build directory: the package's own `src` in the tree.
+                let dir = ctx.workspace.source_dir(package.as_deref()?)?;
+                Workspace::new(vec![dir]).map(file, *line, quoted)
+            })
             .map(|p| (p, *line, *column)),
         Some(Locate::Source { .. } | Locate::Named { .. }) | None => None,
     });
