@@ -2,6 +2,8 @@
 //! reviewed files), renders the report and decides the exit code.
 
 use std::io::Write;
+
+use clap::Parser as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::review::{FailOn, ReviewArgs};
@@ -77,6 +79,9 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
         }
     }
     if args.fix {
+        if gen_flakes(&opts.root, &report, args, style)? > 0 && !args.dry_run {
+            report = review::review(&opts).map_err(input)?;
+        }
         let config = crate::llm::config::resolve(&args.llm, &opts.root)
             .map_err(|e| InputError(e.to_string()))?;
         if let Some(mut client) = super::fix::llm_client(&config, &args.llm, "review")? {
@@ -93,6 +98,64 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
     }
     out.write_all(render(&report, args.format, style).as_bytes())?;
     Ok(exit_code(&report, args.fail_on))
+}
+
+/// For scripts outside any Nix environment (NF001) and components without a flake (NF004)
+/// whose directory has no flake.nix: `nfai gen-flake` for them, its report on stderr. Returns
+/// how many flakes were generated.
+fn gen_flakes(
+    root: &Path,
+    report: &Report,
+    args: &ReviewArgs,
+    style: Style,
+) -> anyhow::Result<usize> {
+    let mut targets: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
+    for f in &report.findings {
+        let Some(file) = f.file.as_deref().map(|p| root.join(p)) else {
+            continue;
+        };
+        let Some(dir) = file.parent().map(Path::to_owned) else {
+            continue;
+        };
+        if dir.join("flake.nix").exists() {
+            continue;
+        }
+        let paths = match f.code {
+            "NF001" => vec![file],
+            "NF004" => vec![dir.clone()],
+            _ => continue,
+        };
+        match targets.iter_mut().find(|(d, _)| *d == dir) {
+            // A project directory already covers its scripts.
+            Some((_, existing)) if existing.first() == Some(&dir) => {}
+            Some((_, existing)) if f.code == "NF004" => *existing = paths,
+            Some((_, existing)) => existing.extend(paths),
+            None => targets.push((dir, paths)),
+        }
+    }
+    let mut generated = 0;
+    for (dir, paths) in targets {
+        let mut argv: Vec<std::ffi::OsString> = vec!["nfai".into(), "gen-flake".into()];
+        argv.extend(paths.iter().map(|p| p.clone().into_os_string()));
+        if args.dry_run {
+            argv.push("--dry-run".into());
+        }
+        argv.extend(
+            args.nix_args
+                .iter()
+                .map(|a| format!("--nix-arg={a}").into()),
+        );
+        let cli = crate::cli::Cli::try_parse_from(argv).map_err(|e| InputError(e.to_string()))?;
+        let crate::cli::Command::GenFlake(gen) = cli.command else {
+            continue;
+        };
+        let shown = review::relative(root, &dir);
+        let shown = if shown.is_empty() { "." } else { &shown };
+        eprintln!("nfai review: gen-flake for {shown}");
+        let code = super::gen_flake::run_to(&gen, style, &mut std::io::stderr().lock())?;
+        generated += usize::from(code != 2);
+    }
+    Ok(generated)
 }
 
 /// How many findings without a rule's fix one run asks a model about.
@@ -118,7 +181,7 @@ fn model_fixes(
         root: root.to_owned(),
         command: None,
         cwd: root.to_owned(),
-        nix_args: Vec::new(),
+        nix_args: args.nix_args.clone(),
         step_timeout: std::time::Duration::from_secs(900),
         max_candidates: 3,
         model: Some(ModelChecks {
