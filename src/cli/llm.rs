@@ -12,6 +12,10 @@ pub struct LlmArgs {
     #[arg(long, value_name = "BACKEND",
           value_parser = clap::builder::PossibleValuesParser::new(crate::llm::BACKENDS.iter().map(|b| b.id())))]
     pub llm: Option<String>,
+    /// A known server: openai, openrouter, groq, mistral, deepseek, together, ollama,
+    /// llama.cpp, vllm, lm-studio (its usual base URL; --llm-url overrides it).
+    #[arg(long, value_name = "NAME")]
+    pub llm_server: Option<String>,
     /// Base URL of the OpenAI-compatible API, e.g. `http://localhost:11434/v1` for Ollama.
     #[arg(long, value_name = "URL")]
     pub llm_url: Option<String>,
@@ -57,6 +61,7 @@ impl LlmArgs {
                 .llm
                 .clone()
                 .or_else(|| self.replay.as_ref().map(|_| "replay".to_owned())),
+            "server" => self.llm_server.clone(),
             "url" => self.llm_url.clone(),
             "model" => self.llm_model.clone(),
             "command" => self.llm_command.clone(),

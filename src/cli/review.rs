@@ -54,4 +54,17 @@ pub struct ReviewArgs {
     /// Read the configuration from FILE instead of PATH/.nfai.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// With --fix: an extra argument for the Nix checks of what it writes (repeat it), e.g.
+    /// `--nix-arg=--override-input --nix-arg=nixpkgs --nix-arg=path:../nixpkgs`.
+    #[arg(
+        long = "nix-arg",
+        value_name = "ARG",
+        allow_hyphen_values = true,
+        requires = "fix"
+    )]
+    pub nix_args: Vec<String>,
+    /// With --fix: a model proposes fixes for the findings no rule can fix; only the ones
+    /// Nix evaluates are applied.
+    #[command(flatten)]
+    pub llm: crate::cli::llm::LlmArgs,
 }

@@ -19,9 +19,11 @@ pub fn run(args: &AuthArgs) -> anyhow::Result<i32> {
     };
     let config = config::resolve(&flags, &cwd).map_err(|e| InputError(e.to_string()))?;
     let url = config
-        .get("url")
-        .ok_or_else(|| InputError("which server? give --url (or set `url` in the config)".into()))?
-        .to_owned();
+        .url()
+        .map_err(|e| InputError(e.to_string()))?
+        .ok_or_else(|| {
+            InputError("which server? give --url (or set `url` in the config)".into())
+        })?;
     match args.action {
         AuthAction::Set => set(&url),
         AuthAction::Delete => delete(&url),

@@ -18,8 +18,16 @@ pub fn run(args: &ConfigArgs) -> anyhow::Result<i32> {
         let value = s.value.as_deref().unwrap_or("(not set)");
         writeln!(out, "{:<15} {:<40} {}", s.name, value, s.source)?;
     }
-    let url = config.get("url").unwrap_or_default();
-    let key = crate::llm::keys::api_key(url, config.get("key-command"))
+    let url = config
+        .url()
+        .map_err(|e| InputError(e.to_string()))?
+        .unwrap_or_default();
+    let from = match (config.get("url"), config.get("server")) {
+        (None, Some(server)) => format!("known server {server}"),
+        _ => "url".to_owned(),
+    };
+    writeln!(out, "{:<15} {:<40} {from}", "api url", url)?;
+    let key = crate::llm::keys::api_key(&url, config.get("key-command"))
         .map_or("none".to_owned(), |(_, source)| source.to_string());
     writeln!(out, "{:<15} {:<40} {}", "api key", "(not shown)", key)?;
     Ok(0)

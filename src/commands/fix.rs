@@ -211,7 +211,17 @@ fn repair(
             Ok(p) => p,
             Err(e) => {
                 warn(&e);
-                record_round(finding, round, rounds, 0, 0, Verdict::Failed, None);
+                record_round(
+                    finding,
+                    &RoundAt {
+                        round,
+                        of: rounds,
+                        proposals: 0,
+                        dropped: 0,
+                    },
+                    Verdict::Failed,
+                    None,
+                );
                 return Ok(None);
             }
         };
@@ -220,6 +230,12 @@ fn repair(
             eprintln!("nfai: dropped an LLM proposal {why}");
         }
         good.truncate(args.max_candidates);
+        let at = RoundAt {
+            round,
+            of: rounds,
+            proposals: proposals.len(),
+            dropped: dropped.len(),
+        };
         let names = package_names.get_or_insert_with(|| {
             crate::nix::nixpkgs::reference(&plan_args(args), &project.root)
                 .map(|r| crate::nix::nixpkgs::package_names(&r))
@@ -246,15 +262,7 @@ fn repair(
             }
         });
         if good.is_empty() {
-            record_round(
-                finding,
-                round,
-                rounds,
-                proposals.len(),
-                dropped.len(),
-                Verdict::NoProposals,
-                None,
-            );
+            record_round(finding, &at, Verdict::NoProposals, None);
             continue;
         }
         if args.no_validate {
@@ -269,15 +277,7 @@ fn repair(
         }
         let before = fix_of(finding).attempts.len();
         if let Some(win) = check(runtime, finding, project, &good, plan)? {
-            record_round(
-                finding,
-                round,
-                rounds,
-                proposals.len(),
-                dropped.len(),
-                Verdict::Validated,
-                None,
-            );
+            record_round(finding, &at, Verdict::Validated, None);
             return Ok(Some((good[win - before].clone(), win)));
         }
         let attempts = fix_of(finding).attempts[before..].to_vec();
@@ -286,15 +286,7 @@ fn repair(
             continue;
         };
         let verdict = llm::rounds::judge(&best, &new);
-        record_round(
-            finding,
-            round,
-            rounds,
-            proposals.len(),
-            dropped.len(),
-            verdict,
-            Some(new.failure.clone()),
-        );
+        record_round(finding, &at, verdict, Some(new.failure.clone()));
         match verdict {
             Verdict::Stagnation => break,
             Verdict::Progress => {
@@ -375,26 +367,31 @@ fn stop_of(a: &crate::diagnose::Attempt) -> Stop {
 }
 
 /// Adds a round to the report and shows it live.
-fn record_round(
-    finding: &mut Finding,
+fn record_round(finding: &mut Finding, at: &RoundAt, verdict: Verdict, failure: Option<String>) {
+    let what = failure
+        .as_deref()
+        .map_or(String::new(), |f| format!(": {}", inert(f)));
+    eprintln!(
+        "nfai: round {}/{}: {}{what}",
+        at.round,
+        at.of,
+        verdict.name()
+    );
+    fix_of(finding).rounds.push(Round {
+        round: at.round,
+        proposals: at.proposals,
+        dropped: at.dropped,
+        verdict,
+        failure,
+    });
+}
+
+/// Which round this is, of how many, and what the model proposed in it.
+struct RoundAt {
     round: usize,
     of: usize,
     proposals: usize,
     dropped: usize,
-    verdict: Verdict,
-    failure: Option<String>,
-) {
-    let what = failure
-        .as_deref()
-        .map_or(String::new(), |f| format!(": {}", inert(f)));
-    eprintln!("nfai: round {round}/{of}: {}{what}", verdict.name());
-    fix_of(finding).rounds.push(Round {
-        round,
-        proposals,
-        dropped,
-        verdict,
-        failure,
-    });
 }
 
 fn warn(e: &LlmError) {
@@ -549,7 +546,11 @@ fn point_at_edit(
 
 /// Writes each change atomically (temporary file, then rename) unless the file changed
 /// since it was read, then runs the fix's commands.
-fn apply(root: &Path, changes: &[Change], commands: &[Vec<String>]) -> anyhow::Result<()> {
+pub(crate) fn apply(
+    root: &Path,
+    changes: &[Change],
+    commands: &[Vec<String>],
+) -> anyhow::Result<()> {
     for change in changes {
         validate::check_inside(root, &change.path)?;
         let path = root.join(&change.path);

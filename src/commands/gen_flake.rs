@@ -364,6 +364,11 @@ fn choose_attributes(
 }
 
 pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
+    run_to(args, style, &mut std::io::stdout().lock())
+}
+
+/// `run`, with the report written to `out` (review --fix sends it to stderr).
+pub fn run_to(args: &GenFlakeArgs, style: Style, out: &mut dyn Write) -> anyhow::Result<i32> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let mut source = match args.paths.as_slice() {
         _ if args.workspace => {
@@ -498,10 +503,9 @@ pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
             .collect(),
         written,
     };
-    let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
+            serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;
         }
         Format::Human | Format::Markdown => {

@@ -2,6 +2,8 @@
 //! reviewed files), renders the report and decides the exit code.
 
 use std::io::Write;
+
+use clap::Parser as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::review::{FailOn, ReviewArgs};
@@ -76,8 +78,177 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
             }
         }
     }
+    if args.fix {
+        if gen_flakes(&opts.root, &report, args, style)? > 0 && !args.dry_run {
+            report = review::review(&opts).map_err(input)?;
+        }
+        let config = crate::llm::config::resolve(&args.llm, &opts.root)
+            .map_err(|e| InputError(e.to_string()))?;
+        if let Some(mut client) = super::fix::llm_client(&config, &args.llm, "review")? {
+            let tokens = config
+                .context_tokens()
+                .map_err(|e| InputError(e.to_string()))?;
+            if model_fixes(&opts.root, &report, args, &mut client, tokens)? > 0 && !args.dry_run {
+                report = review::review(&opts).map_err(input)?;
+            }
+            if args.llm.record {
+                super::fix::record(&client, &opts.root)?;
+            }
+        }
+    }
     out.write_all(render(&report, args.format, style).as_bytes())?;
     Ok(exit_code(&report, args.fail_on))
+}
+
+/// For scripts outside any Nix environment (NF001) and components without a flake (NF004)
+/// whose directory has no flake.nix: `nfai gen-flake` for them, its report on stderr. Returns
+/// how many flakes were generated.
+fn gen_flakes(
+    root: &Path,
+    report: &Report,
+    args: &ReviewArgs,
+    style: Style,
+) -> anyhow::Result<usize> {
+    let mut targets: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
+    for f in &report.findings {
+        let Some(file) = f.file.as_deref().map(|p| root.join(p)) else {
+            continue;
+        };
+        let Some(dir) = file.parent().map(Path::to_owned) else {
+            continue;
+        };
+        if dir.join("flake.nix").exists() {
+            continue;
+        }
+        let paths = match f.code {
+            "NF001" => vec![file],
+            "NF004" => vec![dir.clone()],
+            _ => continue,
+        };
+        match targets.iter_mut().find(|(d, _)| *d == dir) {
+            // A project directory already covers its scripts.
+            Some((_, existing)) if existing.first() == Some(&dir) => {}
+            Some((_, existing)) if f.code == "NF004" => *existing = paths,
+            Some((_, existing)) => existing.extend(paths),
+            None => targets.push((dir, paths)),
+        }
+    }
+    let mut generated = 0;
+    for (dir, paths) in targets {
+        let mut argv: Vec<std::ffi::OsString> = vec!["nfai".into(), "gen-flake".into()];
+        argv.extend(paths.iter().map(|p| p.clone().into_os_string()));
+        if args.dry_run {
+            argv.push("--dry-run".into());
+        }
+        argv.extend(
+            args.nix_args
+                .iter()
+                .map(|a| format!("--nix-arg={a}").into()),
+        );
+        let cli = crate::cli::Cli::try_parse_from(argv).map_err(|e| InputError(e.to_string()))?;
+        let crate::cli::Command::GenFlake(gen) = cli.command else {
+            continue;
+        };
+        let shown = review::relative(root, &dir);
+        let shown = if shown.is_empty() { "." } else { &shown };
+        eprintln!("nfai review: gen-flake for {shown}");
+        let code = super::gen_flake::run_to(&gen, style, &mut std::io::stderr().lock())?;
+        generated += usize::from(code != 2);
+    }
+    Ok(generated)
+}
+
+/// How many findings without a rule's fix one run asks a model about.
+const MODEL_FINDINGS: usize = 5;
+
+/// For findings in Nix files that no rule can fix, the model's proposals: through the trust
+/// gate, checked confined up to evaluation, and applied (unless --dry-run) only when Nix
+/// evaluated them. Returns how many were applied.
+fn model_fixes(
+    root: &Path,
+    report: &Report,
+    args: &ReviewArgs,
+    client: &mut crate::llm::client::Client,
+    tokens: usize,
+) -> anyhow::Result<usize> {
+    use crate::validate::{self, Level, ModelChecks, Plan};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut project = crate::fix::Project::load(root);
+    let plan = Plan {
+        target: Level::Eval,
+        root: root.to_owned(),
+        command: None,
+        cwd: root.to_owned(),
+        nix_args: args.nix_args.clone(),
+        step_timeout: std::time::Duration::from_secs(900),
+        max_candidates: 3,
+        model: Some(ModelChecks {
+            consent: args.llm.yes,
+        }),
+    };
+    let mut applied = 0;
+    let open = report
+        .findings
+        .iter()
+        .filter(|f| f.fix.is_none() && f.file.as_deref().is_some_and(|p| p.ends_with(".nix")));
+    for finding in open.take(MODEL_FINDINGS) {
+        let built = crate::llm::context::review(finding, &project, tokens);
+        let prompt = crate::llm::Prompt::new(crate::llm::prompt::Task::Fix, built.text);
+        if args.llm.show_prompt {
+            println!("{}", serde_json::to_string_pretty(&prompt)?);
+            continue;
+        }
+        let place = crate::render::review::location(finding);
+        let proposals = match runtime.block_on(client.proposals(&prompt)) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!(
+                    "nfai review: {}",
+                    crate::render::inert::inert(&e.to_string())
+                );
+                break;
+            }
+        };
+        let (candidates, dropped) = crate::llm::trust::admit(&project, &built.files, &proposals);
+        for why in dropped {
+            eprintln!("nfai review: dropped an LLM proposal {why}");
+        }
+        let outcome = runtime.block_on(validate::validate(&project, &candidates, &plan));
+        let Some(win) = outcome.winner else {
+            let why = outcome
+                .attempts
+                .last()
+                .and_then(|a| a.error.clone())
+                .unwrap_or_default();
+            eprintln!(
+                "nfai review: no LLM proposal for {} ({place}) was evaluated: {}",
+                finding.code,
+                crate::render::inert::inert(&why)
+            );
+            continue;
+        };
+        let verb = if args.dry_run {
+            "would apply"
+        } else {
+            "applied"
+        };
+        eprintln!(
+            "nfai review: {verb} {} for {} ({place}), checked by `{}`:\n{}",
+            candidates[win].description,
+            finding.code,
+            outcome.attempts[win].check.as_deref().unwrap_or_default(),
+            outcome.attempts[win].diff
+        );
+        if !args.dry_run {
+            super::fix::apply(root, &outcome.changes[win], &[])?;
+            applied += 1;
+            // The next finding's proposal is made against the file as it is now.
+            project = crate::fix::Project::load(root);
+        }
+    }
+    Ok(applied)
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> i32 {

@@ -2,13 +2,16 @@
 //! to files in the user's working tree.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::nix::store_path;
 
-const MAX_FILES: usize = 20_000;
+/// Files read at most for one culprit search; the project's own files come first.
+const MAX_FILES: usize = 256;
 const MAX_FILE_BYTES: u64 = 1 << 20;
-const SKIP_DIRS: &[&str] = &[".git", "node_modules", "target", ".direnv"];
 
 /// The directories a log's relative paths may be relative to: the flake or project
 /// directory first, then the current directory.
@@ -49,10 +52,7 @@ impl Workspace {
     pub fn find_text(&self, needles: &[String]) -> Option<(PathBuf, u32, u32)> {
         let mut best: Option<(usize, PathBuf, u32, u32)> = None;
         for root in &self.roots {
-            for path in nix_files(root, MAX_FILES) {
-                let Ok(text) = fs::read_to_string(&path) else {
-                    continue;
-                };
+            for (path, text) in nix_files(root, MAX_FILES) {
                 let limit = best.as_ref().map_or(needles.len(), |b| b.0);
                 let hit = needles[..limit]
                     .iter()
@@ -70,6 +70,44 @@ impl Workspace {
         best.map(|(_, path, line, column)| (path, line, column))
     }
 
+    /// The local file behind a path a message names (a store copy of the user's source, or
+    /// a path in the tree) when it holds one of `needles`: the same relative path alone is
+    /// not enough.
+    pub fn holding(&self, reported: &str, needles: &[String]) -> Option<PathBuf> {
+        let rel = store_path::source_relative(reported).unwrap_or(reported);
+        let candidates: Vec<PathBuf> = if Path::new(rel).is_absolute() {
+            vec![PathBuf::from(rel)]
+        } else {
+            self.roots.iter().map(|r| r.join(rel)).collect()
+        };
+        candidates.into_iter().find(|p| {
+            fs::read_to_string(p).is_ok_and(|text| needles.iter().any(|n| text.contains(n)))
+        })
+    }
+
+    /// The directory of the working tree the project builds the package `pname` from: the
+    /// `src = ./…;` of the .nix file that sets `pname = "<pname>"`.
+    pub fn source_dir(&self, pname: &str) -> Option<PathBuf> {
+        let named = format!("pname = \"{pname}\"");
+        self.roots.iter().find_map(|root| {
+            nix_files(root, MAX_FILES)
+                .into_iter()
+                .find_map(|(path, text)| {
+                    if !text.contains(&named) {
+                        return None;
+                    }
+                    let src = SRC.captures(&text)?;
+                    let dir = normalize(&path.parent()?.join(&src[1]));
+                    dir.is_dir().then_some(dir)
+                })
+        })
+    }
+
+    /// The first existing file `rel` under the roots.
+    pub fn file(&self, rel: &str) -> Option<PathBuf> {
+        self.roots.iter().map(|r| r.join(rel)).find(|p| p.is_file())
+    }
+
     /// How to show `path`: relative to the first root that contains it.
     pub fn display(&self, path: &Path) -> String {
         self.roots
@@ -81,26 +119,105 @@ impl Workspace {
     }
 }
 
-/// The .nix files under `root` (honouring .gitignore, skipping hidden and build-output
-/// directories), in a stable order, at most `limit`, none larger than MAX_FILE_BYTES.
-pub fn nix_files(root: &Path, limit: usize) -> Vec<PathBuf> {
-    ignore::WalkBuilder::new(root)
-        .hidden(true)
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            !SKIP_DIRS.contains(&name.as_ref()) && !name.starts_with("result")
-        })
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build()
+/// `src = ./.;`, `src = ../lib;`: a package built from the working tree.
+static SRC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bsrc\s*=\s*(\.\.?/[A-Za-z0-9._/+\-]*)\s*;").expect("valid regex")
+});
+
+/// Where a project's Nix code starts.
+const ENTRIES: &[&str] = &["flake.nix", "default.nix", "shell.nix"];
+
+/// Relative path literals (`./package.nix`, `../lib`, `./.`) in Nix source.
+static PATH_LITERAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^A-Za-z0-9._/+\-])(\.\.?/[A-Za-z0-9._/+\-]*)").expect("valid regex")
+});
+
+/// The .nix files of the project at `root` that its code names, with their text: the entry
+/// files (`flake.nix`, `default.nix`, `shell.nix`) and the other .nix files at the top, then
+/// breadth first the files their path
+/// literals name (a directory is its `default.nix`, or else the .nix files in it), inside
+/// `root`, at most `limit`, none larger than MAX_FILE_BYTES. Only what the project names is
+/// read, so the cost does not grow with the tree the project sits in.
+pub fn nix_files(root: &Path, limit: usize) -> Vec<(PathBuf, String)> {
+    let root = fs::canonicalize(root).unwrap_or_else(|_| normalize(root));
+    // The entry files first, then the other .nix files at the top (a lone `package.nix`).
+    let mut top = nix_files_in(&root);
+    top.retain(|p| {
+        !p.file_name()
+            .is_some_and(|n| ENTRIES.iter().any(|e| n == *e))
+    });
+    let mut queue: std::collections::VecDeque<PathBuf> =
+        ENTRIES.iter().map(|e| root.join(e)).chain(top).collect();
+    let mut seen: std::collections::HashSet<PathBuf> = queue.iter().cloned().collect();
+    let mut out = Vec::new();
+    while let Some(path) = queue.pop_front() {
+        if out.len() == limit {
+            break;
+        }
+        let small = fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= MAX_FILE_BYTES);
+        let Some(text) = small.then(|| fs::read_to_string(&path).ok()).flatten() else {
+            continue;
+        };
+        let dir = path.parent().unwrap_or(&root).to_path_buf();
+        for c in PATH_LITERAL.captures_iter(&text) {
+            let target = normalize(&dir.join(&c[1]));
+            // `./.` and its parents are the whole source, not a file the code names.
+            if !target.starts_with(&root) || root.starts_with(&target) {
+                continue;
+            }
+            for file in named_files(&target) {
+                if seen.insert(file.clone()) {
+                    queue.push_back(file);
+                }
+            }
+        }
+        out.push((path, text));
+    }
+    out
+}
+
+/// The .nix files a path literal names: itself, or a directory's `default.nix`, or else the
+/// .nix files directly in the directory.
+fn named_files(target: &Path) -> Vec<PathBuf> {
+    if target.extension().is_some_and(|x| x == "nix") {
+        return vec![target.to_path_buf()];
+    }
+    if !target.is_dir() {
+        return Vec::new();
+    }
+    let default = target.join("default.nix");
+    if default.is_file() {
+        return vec![default];
+    }
+    nix_files_in(target)
+}
+
+/// The .nix files directly in `dir`, sorted.
+fn nix_files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
         .flatten()
-        .filter(|e| {
-            e.path().extension().is_some_and(|x| x == "nix")
-                && e.metadata()
-                    .is_ok_and(|m| m.is_file() && m.len() <= MAX_FILE_BYTES)
-        })
-        .take(limit)
-        .map(|e| e.into_path())
-        .collect()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "nix"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// `path` with `.` and `..` resolved without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The 1-based line and column of byte `offset` in `text`.
@@ -147,5 +264,64 @@ mod tests {
         assert_eq!(ws.map(store, 2, &[(2, "other".into())]), None);
         let found = ws.find_text(&["nope".into(), "y;".into()]).unwrap();
         assert_eq!((found.1, found.2), (2, 7));
+    }
+
+    #[test]
+    fn source_dir_of_a_package_built_from_the_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("libparse/src")).unwrap();
+        fs::write(
+            dir.path().join("flake.nix"),
+            "{ outputs = _: { p = import ./libparse; }; }",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("libparse/default.nix"),
+            "mkDerivation {\n  pname = \"libparse\";\n  src = ./.;\n}\n",
+        )
+        .unwrap();
+        let ws = Workspace::new(vec![dir.path().to_path_buf()]);
+        let root = fs::canonicalize(dir.path()).unwrap();
+        assert_eq!(ws.source_dir("libparse"), Some(root.join("libparse")));
+        assert_eq!(ws.source_dir("other"), None);
+    }
+
+    #[test]
+    fn only_the_files_the_project_names_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in ["nix/modules", "lib", "unrelated/deep"] {
+            fs::create_dir_all(root.join(d)).unwrap();
+        }
+        fs::write(
+            root.join("flake.nix"),
+            "{ outputs = _: { p = import ./nix/package.nix; m = ./nix/modules; src = ./.; }; }",
+        )
+        .unwrap();
+        fs::write(root.join("nix/package.nix"), "import ../lib/x.nix").unwrap();
+        fs::write(root.join("lib/x.nix"), "{ }").unwrap();
+        fs::write(root.join("nix/modules/a.nix"), "{ }").unwrap();
+        fs::write(root.join("unrelated/deep/y.nix"), "{ }").unwrap();
+        fs::write(root.join("package.nix"), "{ }").unwrap();
+        let names = |limit| -> Vec<String> {
+            nix_files(root, limit)
+                .into_iter()
+                .map(|(p, _)| {
+                    let root = fs::canonicalize(root).unwrap();
+                    p.strip_prefix(&root).unwrap().display().to_string()
+                })
+                .collect()
+        };
+        assert_eq!(
+            names(10),
+            [
+                "flake.nix",
+                "package.nix",
+                "nix/package.nix",
+                "nix/modules/a.nix",
+                "lib/x.nix"
+            ]
+        );
+        assert_eq!(names(2).len(), 2);
     }
 }

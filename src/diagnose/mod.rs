@@ -7,6 +7,7 @@ pub mod locate;
 pub mod site;
 pub mod trace;
 pub mod verdict;
+mod wordings;
 
 use std::sync::LazyLock;
 
@@ -35,6 +36,16 @@ pub trait Category: Sync {
         &[]
     }
     fn classify(&self, _site: &Site) -> Option<Verdict> {
+        None
+    }
+    /// A second look at this category's verdict with what only the user's files can tell
+    /// (is the file there, does git track it); it may hand the failure to another category.
+    /// `None` keeps the verdict as it is.
+    fn settle(
+        &self,
+        _verdict: &Verdict,
+        _workspace: &Workspace,
+    ) -> Option<(&'static dyn Category, Verdict)> {
         None
     }
 }
@@ -108,6 +119,7 @@ pub fn diagnose(log: &BuildLog, ctx: &Context) -> Finding {
     let mut verdicts: Vec<(usize, &'static dyn Category, Verdict)> = Vec::new();
     for (i, s) in sites.iter().enumerate() {
         if let Some((c, v)) = classify(s) {
+            let (c, v) = c.settle(&v, &ctx.workspace).unwrap_or((c, v));
             verdicts.push((i, c, v));
         }
     }
@@ -214,30 +226,55 @@ fn build_finding(
     let mut place = |path: std::path::PathBuf, line: u32, column: u32| {
         culprit.file = Some(ctx.workspace.display(&path));
         culprit.line = Some(line);
-        culprit.column = Some(column);
+        culprit.column = (column > 0).then_some(column);
         snippet = locate::snippet(&path, line);
     };
     let traced = site.trace.as_ref().and_then(|t| t.culprit_position());
-    let local = traced.and_then(|(pos, quoted)| {
-        ctx.workspace
-            .map(&pos.file, pos.line, quoted)
-            .map(|path| (path, pos.line, pos.column))
+    // A file the message names beats the frames, which often end in library code.
+    let named = match &v.locate {
+        Some(Locate::Named {
+            file,
+            line,
+            needles,
+        }) => ctx
+            .workspace
+            .holding(file, needles)
+            .map(|p| (p, *line, 0))
+            .or_else(|| ctx.workspace.find_text(needles)),
+        _ => None,
+    };
+    let local = named.or_else(|| {
+        traced.and_then(|(pos, quoted)| {
+            ctx.workspace
+                .map(&pos.file, pos.line, quoted)
+                .map(|path| (path, pos.line, pos.column))
+        })
     });
     // A position in the user's tree beats the classifier's hint; the hint beats a
     // position inside nixpkgs or another input.
     let located = local.or_else(|| match &v.locate {
         Some(Locate::Text(needles)) => ctx.workspace.find_text(needles),
-        Some(Locate::Path(rel)) => ctx
+        Some(Locate::Path(rel)) => ctx.workspace.file(rel).map(|p| {
+            let (line, column) = position_of(site, rel).unwrap_or((0, 0));
+            (p, line, column)
+        }),
+        Some(Locate::At(rel, line, column)) => ctx.workspace.file(rel).map(|p| (p, *line, *column)),
+        // Never by the path alone: the quoted line must be the local file's.
+        Some(Locate::Source {
+            file,
+            line,
+            column,
+            quoted,
+        }) if !quoted.is_empty() => ctx
             .workspace
-            .roots
-            .iter()
-            .map(|r| r.join(rel))
-            .find(|p| p.is_file())
-            .map(|p| {
-                let (line, column) = position_of(site, rel).unwrap_or((0, 0));
-                (p, line, column)
-            }),
-        None => None,
+            .map(file, *line, quoted)
+            .or_else(|| {
+                // Relative to the build directory: the package's own `src` in the tree.
+                let dir = ctx.workspace.source_dir(package.as_deref()?)?;
+                Workspace::new(vec![dir]).map(file, *line, quoted)
+            })
+            .map(|p| (p, *line, *column)),
+        Some(Locate::Source { .. } | Locate::Named { .. }) | None => None,
     });
     match (located, traced, &v.locate) {
         (Some((path, 0, _)), _, _) => culprit.file = Some(ctx.workspace.display(&path)),
@@ -248,7 +285,28 @@ fn build_finding(
             culprit.column = Some(pos.column);
             snippet = quoted.to_vec();
         }
-        (None, None, Some(Locate::Path(rel))) => culprit.file = Some(rel.clone()),
+        (None, None, Some(Locate::Path(rel) | Locate::At(rel, ..))) => {
+            culprit.file = Some(rel.clone())
+        }
+        (None, None, Some(Locate::Named { file, line, .. })) => {
+            culprit.file = Some(file.clone());
+            culprit.line = Some(*line);
+        }
+        (
+            None,
+            None,
+            Some(Locate::Source {
+                file,
+                line,
+                column,
+                quoted,
+            }),
+        ) => {
+            culprit.file = Some(file.clone());
+            culprit.line = Some(*line);
+            culprit.column = (*column > 0).then_some(*column);
+            snippet = quoted.clone();
+        }
         (None, None, _) => {}
     }
     let culprit = (culprit != Culprit::default()).then_some(culprit);
@@ -291,6 +349,34 @@ fn build_finding(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_package_file_the_message_names_is_the_culprit_when_it_defines_the_package() {
+        let log = "error: Package ‘oldlib-0.3’ in /nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source/package.nix:4 is marked as broken, refusing to evaluate.\n";
+        let log = crate::log::read_bytes(log.as_bytes(), triggers()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let culprit = |text: &str| {
+            std::fs::write(dir.path().join("package.nix"), text).unwrap();
+            let ctx = Context {
+                workspace: Workspace::new(vec![dir.path().to_owned()]),
+                full_log: &|_| None,
+            };
+            diagnose(&log, &ctx).culprit.unwrap()
+        };
+        let local = culprit(
+            "{ stdenv }:\nstdenv.mkDerivation {\n  pname = \"oldlib\";\n  meta.broken = true;\n}\n",
+        );
+        assert_eq!(
+            (local.file.as_deref(), local.line),
+            (Some("package.nix"), Some(4))
+        );
+        // Same relative path, another package: not this file; the log's path is reported.
+        let other = culprit("{ }\n");
+        assert_eq!(
+            other.file.as_deref(),
+            Some("/nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source/package.nix")
+        );
+    }
 
     #[test]
     fn positions_named_inside_messages() {

@@ -87,9 +87,22 @@ static CASCADE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// Nix 2.26+ ends a failed build whose failure was a dependency's with this line; it only
+/// restates the failures above it.
+const DEPENDENCY_SUMMARY: &str = "Build failed due to failed dependency";
+
 /// Splits `log` into sites, roots first in log order.
 pub fn sites(log: &BuildLog) -> Vec<Site> {
     let mut sites: Vec<Site> = log.blocks.iter().filter_map(block_site).collect();
+    // The summary is a failure of its own only when the log shows nothing else.
+    let restates = |s: &Site| {
+        s.lines
+            .first()
+            .is_some_and(|l| l.text.contains(DEPENDENCY_SUMMARY))
+    };
+    if sites.iter().any(|s| !restates(s)) {
+        sites.retain(|s| !restates(s));
+    }
     let mut loose = Vec::new();
     for hit in &log.hits {
         let owner = sites.iter_mut().find(|s| match (&s.kind, &hit.origin) {
@@ -159,6 +172,8 @@ fn block_site(block: &Block) -> Option<Site> {
         SiteKind::Cascade {
             drv: c.get(1).or(c.get(2)).map(|m| m.as_str().to_owned()),
         }
+    } else if head.contains(DEPENDENCY_SUMMARY) {
+        SiteKind::Cascade { drv: None }
     } else if let Some(c) = CANNOT_BUILD.captures(head) {
         if all.contains("dependency failed") || all.contains("dependencies failed") {
             SiteKind::Cascade {
@@ -232,6 +247,21 @@ mod tests {
                 drv: Some("/nix/store/cccccccccccccccccccccccccccccccc-app-1.0.drv".into())
             }
         );
+    }
+
+    #[test]
+    fn nix_2_26_dependency_summary_is_not_a_failure_of_its_own() {
+        let text = "error: Cannot build '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-hello-1.0.drv'.\n       Reason: builder failed with exit code 2.\nerror: Cannot build '/nix/store/cccccccccccccccccccccccccccccccc-app-1.0.drv'.\n       Reason: 1 dependency failed.\nerror: Build failed due to failed dependency\n";
+        let log = crate::log::read_bytes(text.as_bytes(), crate::diagnose::triggers()).unwrap();
+        let s = sites(&log);
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert!(s
+            .iter()
+            .all(|s| !s.lines[0].text.contains(DEPENDENCY_SUMMARY)));
+        // Alone, it is still a failure: a cascade whose root the log does not show.
+        let alone = "error: Build failed due to failed dependency\n";
+        let log = crate::log::read_bytes(alone.as_bytes(), crate::diagnose::triggers()).unwrap();
+        assert_eq!(sites(&log)[0].kind, SiteKind::Cascade { drv: None });
     }
 
     #[test]

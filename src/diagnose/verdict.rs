@@ -11,6 +11,26 @@ pub enum Locate {
     Text(Vec<String>),
     /// A path relative to the flake or project root.
     Path(String),
+    /// A position found in the user's files while settling the verdict: a path relative to
+    /// the flake or project root, 1-based line and column.
+    At(String, u32, u32),
+    /// A file and line the message itself names (`Package 'x' in /nix/store/…-source/x.nix:8`):
+    /// the working tree's file when it holds one of `needles`, else a .nix file that holds
+    /// one, else the path as the log gives it. It beats the trace's frames.
+    Named {
+        file: String,
+        line: u32,
+        needles: Vec<String>,
+    },
+    /// A position a compiler or tool named in the source the builder worked on, relative to
+    /// the build directory, with the source lines it quoted. It is the working tree's file
+    /// only when that file has the quoted line there.
+    Source {
+        file: String,
+        line: u32,
+        column: u32,
+        quoted: Vec<(u32, String)>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,5 +103,13 @@ impl Verdict {
     pub fn locate(mut self, locate: Locate) -> Verdict {
         self.locate = Some(locate);
         self
+    }
+
+    /// The value of a fact.
+    pub fn fact_value(&self, name: &str) -> Option<&str> {
+        self.facts
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 }

@@ -2,6 +2,7 @@
 //! commands) that may fix it. Candidates are untrusted until `validate` has checked them.
 
 pub mod hash;
+pub mod import_path;
 pub mod inputs;
 pub mod meta;
 pub mod nix_conf;
@@ -43,6 +44,7 @@ pub static FIXERS: &[&dyn Fixer] = &[
     &variable::FormalFix,
     &shell_home::HomeFix,
     &untracked::GitAddFix,
+    &import_path::ImportPathFix,
     &meta::ConfigFix,
     &nix_conf::FeaturesFix,
 ];

@@ -6,7 +6,8 @@ use rnix::SyntaxNode;
 
 use super::rewrite::NixFile;
 
-const MAX_FILES: usize = 5_000;
+/// Files read at most: the ones the project's code names, nearest first.
+const MAX_FILES: usize = 1_000;
 
 pub struct Project {
     pub root: PathBuf,
@@ -14,21 +15,19 @@ pub struct Project {
 }
 
 impl Project {
-    /// Reads the .nix files under `root` (see `locate::nix_files`); files that do not parse
-    /// are left out, since nothing can be edited safely in them.
+    /// Reads the .nix files of the project at `root` (see `locate::nix_files`); files that
+    /// do not parse are left out, since nothing can be edited safely in them.
     pub fn load(root: &Path) -> Project {
-        let files: Vec<NixFile> = crate::diagnose::locate::nix_files(root, MAX_FILES)
+        // The same form of the root as the paths `nix_files` gives.
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
+        let files: Vec<NixFile> = crate::diagnose::locate::nix_files(&root, MAX_FILES)
             .into_iter()
-            .filter_map(|path| {
-                let text = std::fs::read_to_string(&path).ok()?;
-                let rel = path.strip_prefix(root).unwrap_or(&path);
+            .filter_map(|(path, text)| {
+                let rel = path.strip_prefix(&root).unwrap_or(&path);
                 NixFile::parse(rel, text)
             })
             .collect();
-        Project {
-            root: root.to_owned(),
-            files,
-        }
+        Project { root, files }
     }
 
     /// The file and attribute set that define the derivation of package `pname`.

@@ -38,6 +38,7 @@ pub struct Setting {
 /// Every LLM setting: (config name, environment variable, flag, default).
 const SETTINGS: &[(&str, &str, &str, Option<&str>)] = &[
     ("backend", "NFAI_LLM", "--llm", Some("offline")),
+    ("server", "NFAI_LLM_SERVER", "--llm-server", None),
     ("url", "NFAI_LLM_URL", "--llm-url", None),
     ("model", "NFAI_LLM_MODEL", "--llm-model", None),
     ("command", "NFAI_LLM_COMMAND", "--llm-command", None),
@@ -65,6 +66,8 @@ pub enum ConfigError {
     KeyInProject { path: PathBuf, name: String },
     #[error("{0} `{1}` is not a number")]
     Number(String, String),
+    #[error("unknown LLM server `{0}` (known: {1}; --llm-url names any other)")]
+    UnknownServer(String, String),
 }
 
 /// The effective LLM settings.
@@ -103,10 +106,27 @@ impl LlmConfig {
         self.number("max-rounds").map(|n| (n as usize).max(1))
     }
 
+    /// The server's URL: the one given, else the known server's (`--llm-server ollama`).
+    pub fn url(&self) -> Result<Option<String>, ConfigError> {
+        if let Some(url) = self.get("url") {
+            return Ok(Some(url.to_owned()));
+        }
+        match self.get("server") {
+            None => Ok(None),
+            Some(name) => super::providers::by_name(name)
+                .map(|p| Some(p.base_url.to_owned()))
+                .ok_or_else(|| {
+                    let known: Vec<_> =
+                        super::providers::PROVIDERS.iter().map(|p| p.name).collect();
+                    ConfigError::UnknownServer(name.to_owned(), known.join(", "))
+                }),
+        }
+    }
+
     /// The settings a backend is called with.
     pub fn backend_settings(&self, replay: Option<&Path>) -> Result<super::Settings, ConfigError> {
         Ok(super::Settings {
-            url: self.get("url").map(str::to_owned),
+            url: self.url()?,
             model: self.get("model").map(str::to_owned),
             timeout: self.timeout()?,
             command: self.get("command").map(str::to_owned),

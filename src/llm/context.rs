@@ -77,6 +77,44 @@ pub fn fix(
     }
 }
 
+/// The context of a fix request for a review finding that has no deterministic fix: the
+/// rule, the message, the place, and the file (the only one the model may edit).
+pub fn review(finding: &crate::review::Finding, project: &Project, tokens: usize) -> Built {
+    let mut out = Budget::new(tokens);
+    let line = finding.span.as_ref().map_or(0, |s| s.line);
+    let file = finding.file.clone().unwrap_or_default();
+    let mut must = String::new();
+    let _ = writeln!(
+        must,
+        "Review rule: {} ({}), {}",
+        finding.code,
+        finding.name,
+        finding.severity.as_str()
+    );
+    let _ = writeln!(
+        must,
+        "Finding: {}",
+        cut(&finding.message, out.max_chars / 3)
+    );
+    let _ = writeln!(must, "At: {file}:{line}");
+    out.push_always(&must);
+    if let Some(help) = &finding.help {
+        out.push_if_fits(&format!("How to fix it: {}\n", cut(help, 1000)));
+    }
+    let mut files = Vec::new();
+    if let Some(f) = project.file(Path::new(&file)) {
+        let head = format!("\nFile `{file}`:\n```nix\n");
+        let body = cut(&f.text, out.room().saturating_sub(head.len() + 8));
+        if out.push_if_fits(&format!("{head}{body}\n```\n")) {
+            files.push(file);
+        }
+    }
+    Built {
+        text: super::redact::redact(&out.text),
+        files,
+    }
+}
+
 /// The context of an explanation request within `tokens`.
 pub fn explain(finding: &Finding, env: &Environment, tokens: usize) -> String {
     let mut out = Budget::new(tokens);

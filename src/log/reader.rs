@@ -63,6 +63,9 @@ struct Scanner<'a> {
     block_bytes: usize,
     /// Lines of the open block so far.
     block_seen: usize,
+    /// An internal-json record a terminal wrapped onto several lines: its first line number
+    /// and its text so far.
+    wrapped_json: Option<(u64, String)>,
 }
 
 impl<'a> Scanner<'a> {
@@ -81,6 +84,7 @@ impl<'a> Scanner<'a> {
             dropped: 0,
             block_bytes: 0,
             block_seen: 0,
+            wrapped_json: None,
         }
     }
 
@@ -133,7 +137,7 @@ impl<'a> Scanner<'a> {
         let mut next = candidates.iter().peekable();
         let mut pos = 0;
         while pos < chunk.len() {
-            let matched = self.block.is_none();
+            let matched = self.block.is_none() && self.wrapped_json.is_none();
             if matched {
                 // Skip candidates already passed while walking a block.
                 while next.peek().is_some_and(|c| c.0 < pos) {
@@ -168,7 +172,14 @@ impl<'a> Scanner<'a> {
         if let Some(json) = raw.strip_prefix(b"@nix ") {
             self.close_block();
             self.internal_json = true;
+            self.wrapped_json = None;
             self.json(number, &String::from_utf8_lossy(json));
+            return;
+        }
+        if let Some((first, mut json)) = self.wrapped_json.take() {
+            // The terminal broke the line where it was full: the pieces join without a gap.
+            json.push_str(&String::from_utf8_lossy(raw));
+            self.json(first, &json);
             return;
         }
         let raw = &raw[..raw.len().min(MAX_TEXT)];
@@ -214,6 +225,11 @@ impl<'a> Scanner<'a> {
     /// A line outside any block that matched a trigger (or a builder line from internal-json).
     fn plain(&mut self, number: u64, text: &str, origin: Option<String>) {
         let (decoration, body) = prefix::split(text);
+        // A message pasted from the middle of a trace keeps its indentation.
+        let body = match body.trim_start() {
+            t if decoration == prefix::Decoration::None && starts_block(t) => t,
+            _ => body,
+        };
         if decoration == prefix::Decoration::None && starts_block(body) {
             self.block_seen = 0;
             self.block = Some(Block {
@@ -244,7 +260,12 @@ impl<'a> Scanner<'a> {
     }
 
     fn json(&mut self, number: u64, json: &str) {
-        match internal_json::parse(json) {
+        let event = internal_json::parse(json);
+        if event.is_none() && !json.trim_end().ends_with('}') && json.len() < MAX_LINE {
+            self.wrapped_json = Some((number, json.to_owned()));
+            return;
+        }
+        match event {
             Some(Event::Msg {
                 level,
                 text,
@@ -367,6 +388,8 @@ fn starts_block(body: &str) -> bool {
         "cannot build derivation '",
         "build of '",
         "collision between",
+        // nixpkgs' buildEnv since 2024; the two paths follow on indented lines.
+        "pkgs.buildEnv error:",
         "fixed-output derivation produced path",
     ];
     HEADS.iter().any(|h| body.starts_with(h))
@@ -504,6 +527,21 @@ mod tests {
         assert_eq!(log.hits[0].origin.as_deref(), Some("/nix/store/b-x.drv"));
         assert_eq!(log.blocks[0].lines.len(), 2);
         assert_eq!(log.total_lines, 3);
+    }
+
+    #[test]
+    fn indented_errors_and_wrapped_json_records_are_blocks() {
+        // A message pasted from the middle of a `--show-trace` output.
+        let log =
+            b"     error: attribute 'x' missing\n\n       at /nix/store/h-source/f.nix:3:5:\n";
+        let log = read_bytes(log, &triggers()).unwrap();
+        assert_eq!(log.blocks[0].headline(), "error: attribute 'x' missing");
+        assert_eq!(log.blocks[0].lines.len(), 3);
+        // A record a terminal broke at its width, twice.
+        let log = b"@nix {\"action\":\"msg\",\"level\":0,\"msg\":\"error: bo\nom\\n       at x\"\n}\nafter\n";
+        let log = read_bytes(log, &triggers()).unwrap();
+        assert_eq!(log.blocks[0].headline(), "error: boom");
+        assert_eq!(log.blocks[0].lines[0].number, 1);
     }
 
     #[test]

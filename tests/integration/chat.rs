@@ -139,6 +139,14 @@ fn start() -> ChatServer {
                 );
                 continue;
             }
+            if next.as_deref() == Some("TRUNCATE") {
+                // Promises more than it sends, then hangs up.
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n{{\"choices\": [{{\"message"
+                );
+                continue;
+            }
             if head.starts_with("GET /v1/models ") {
                 let body = json!({"object": "list", "data": [{"id": "model-a", "object": "model"}, {"id": "model-b", "object": "model"}]}).to_string();
                 let _ = write!(
@@ -206,5 +214,13 @@ pub fn nfai_direct() -> assert_cmd::Command {
         cmd.env_remove(var);
     }
     cmd.env("NO_PROXY", "127.0.0.1,localhost");
+    cmd
+}
+
+/// `nfai explain-failure --format json` asking `server` (model `m`); tests add the rest.
+pub fn explain_with(server: &ChatServer) -> assert_cmd::Command {
+    let mut cmd = nfai_direct();
+    cmd.args(["explain-failure", "--format", "json", "--llm", "openai"])
+        .args(["--llm-url", &server.url, "--llm-model", "m"]);
     cmd
 }

@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: the built binary, fixture paths, and the Nix
-//! availability check that CI turns from a skip into a failure.
+//! availability check that fails a Nix test without Nix unless skipping is asked for.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -26,21 +26,46 @@ pub fn fixtures() -> PathBuf {
 /// Nix settings for offline, sandboxed builds with only a static busybox as /bin/sh.
 pub const NIX_CONFIG: &str = "experimental-features = nix-command flakes\nsubstituters =\nsandbox = true\nsandbox-paths = /bin/sh=/bin/busybox\n";
 
-/// Whether tests that need a real Nix can run. Without Nix they are skipped with a reason,
-/// unless NFAI_REQUIRE_NIX=1 (set by CI), which makes a missing Nix a failure.
+/// Whether tests that need a real Nix can run. Without Nix such a test fails with a clear
+/// message, so that a summary never counts it as passed without having run it; with
+/// NFAI_ALLOW_NO_NIX=1 (e.g. inside a build sandbox) it is skipped instead, saying so.
 pub fn nix_available(test: &str) -> bool {
-    let ok = Command::new("nix")
+    let found = Command::new("nix")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if ok {
-        return true;
+    let allow = std::env::var("NFAI_ALLOW_NO_NIX").ok();
+    match nix_decision(test, found, allow.as_deref()) {
+        Ok(true) => true,
+        Ok(false) => {
+            eprintln!("skipping {test}: nix is not installed (NFAI_ALLOW_NO_NIX=1)");
+            false
+        }
+        Err(message) => panic!("{message}"),
     }
-    if std::env::var("NFAI_REQUIRE_NIX").is_ok_and(|v| v == "1") {
-        panic!("{test}: nix is required (NFAI_REQUIRE_NIX=1) but `nix --version` failed");
+}
+
+/// Run, skip (`Ok(false)`), or fail with the message.
+fn nix_decision(test: &str, found: bool, allow: Option<&str>) -> Result<bool, String> {
+    match (found, allow) {
+        (true, _) => Ok(true),
+        (false, Some("1")) => Ok(false),
+        (false, _) => Err(format!(
+            "{test} needs nix, but `nix --version` failed: install Nix (see README.md), or set \
+             NFAI_ALLOW_NO_NIX=1 to skip the tests that need it"
+        )),
     }
-    eprintln!("skipping {test}: nix is not installed (set NFAI_REQUIRE_NIX=1 to make this fail)");
-    false
+}
+
+/// A Nix test without Nix is a failure unless skipping was asked for.
+#[test]
+fn nix_tests_fail_without_nix_unless_allowed() {
+    assert_eq!(nix_decision("t", true, None), Ok(true));
+    assert_eq!(nix_decision("t", false, Some("1")), Ok(false));
+    assert!(nix_decision("t", false, None)
+        .unwrap_err()
+        .contains("NFAI_ALLOW_NO_NIX=1"));
+    assert!(nix_decision("t", false, Some("0")).is_err());
 }
 
 /// A fixture project copied to a scratch directory, ready for its failing command.

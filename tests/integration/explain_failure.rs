@@ -10,7 +10,16 @@ use crate::common::{fixtures, nfai};
 
 /// Runs `nfai explain-failure --format json` on a log file and parses the report.
 fn explain_log(log: &Path) -> Value {
-    let out = nfai()
+    explain_log_in(log, None)
+}
+
+/// The same, run in `dir` (the project the log is about) when given.
+fn explain_log_in(log: &Path, dir: Option<&Path>) -> Value {
+    let mut cmd = nfai();
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
+    let out = cmd
         .args([
             "explain-failure",
             "--no-fetch-log",
@@ -70,7 +79,9 @@ fn corpus_logs_get_their_root_cause() {
 }
 
 /// The stored real Nix 2.8 logs of the fixture projects, in every form nfai reads (plain,
-/// `-L`, `--log-format internal-json`), get the project's root cause.
+/// `-L`, `--log-format internal-json`), get the project's root cause when read in a copy of
+/// the project, as its user would (whether a missing file is untracked or absent is only in
+/// the work tree).
 #[test]
 fn stored_logs_of_every_format_get_their_root_cause() {
     let dir = fixtures().join("logs/nix-2.8");
@@ -85,7 +96,8 @@ fn stored_logs_of_every_format_get_their_root_cause() {
         let project = name.split('.').next().unwrap();
         let expected =
             fs::read_to_string(fixtures().join("projects").join(project).join("expect")).unwrap();
-        let report = explain_log(&entry.path());
+        let copy = crate::common::project(project);
+        let report = explain_log_in(&entry.path(), Some(&copy.root));
         checked += 1;
         if report["category"] != expected.trim() {
             wrong.push(format!(
@@ -305,4 +317,27 @@ fn real_nix_failures_get_their_root_cause() {
         "real Nix failures misclassified:\n{}",
         wrong.join("\n")
     );
+}
+
+/// An error line in any of the layouts users paste is never `no_failure`: indented inside a
+/// trace, after frames, in nix-output-monitor frames whose header was cut off, in
+/// internal-json records a terminal wrapped, or a message no category knows (then `other`
+/// with the message as the summary).
+#[test]
+fn error_lines_in_any_layout_are_failures() {
+    for (log, category) in [
+        ("       … while calling the 'derivationStrict' builtin\n\n         at <nix/derivation-internal.nix>:9:12:\n\n       error: undefined variable 'foo'\n\n       at /nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source/flake.nix:3:5:\n", "undefined_variable"),
+        ("   error: attribute 'foo' missing\n\n       at /nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source/flake.nix:3:5:\n", "missing_attribute"),
+        ("┃        error: builder for '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-hello-1.0.drv' failed with exit code 127;\n┃        last 1 log lines:\n┃        > sh: cmake: not found\n", "missing_build_tool"),
+        ("@nix {\"action\":\"msg\",\"level\":0,\"msg\":\"\\u001b[31;1merror:\\u001b[0m undefined var\niable 'x'\"}\n", "undefined_variable"),
+        ("error: the frobnicator refused to frobnicate\n", "other"),
+    ] {
+        let out = nfai()
+            .args(["explain-failure", "--no-fetch-log", "--format", "json"])
+            .write_stdin(log)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["category"], category, "{log}");
+    }
 }

@@ -465,3 +465,39 @@ fn a_workspace_composes_its_components() {
         String::from_utf8_lossy(&built.stderr)
     );
 }
+
+/// `review --fix` calls gen-flake for scripts outside any Nix environment: afterwards the
+/// review has none of the script-and-flake findings left for them.
+#[test]
+fn review_fix_generates_the_missing_flake() {
+    if !common::nix_available("review_fix_generates_the_missing_flake") {
+        return;
+    }
+    let repo = scripts_repo();
+    let dir = repo.path();
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-qm", "scripts"]);
+    let out = nfai()
+        .current_dir(dir)
+        .env("NIX_CONFIG", NIX_CONFIG)
+        .args(["review", ".", "--fix", "--format", "json"])
+        .args(stub_args())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nfai review: gen-flake for ."), "{stderr}");
+    assert!(
+        dir.join("flake.nix").is_file() && dir.join("flake.lock").is_file(),
+        "{stderr}"
+    );
+    git(dir, &["add", "-A"]);
+    let after = review_codes(dir);
+    let script_and_flake = ["NF001", "NF002", "NF004", "NF005"];
+    assert!(
+        after
+            .iter()
+            .all(|f| !script_and_flake.iter().any(|c| f.starts_with(c))),
+        "{after:?}\n{stderr}"
+    );
+}

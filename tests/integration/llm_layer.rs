@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::chat::{chat_server, nfai_direct};
+use crate::chat::{chat_server, explain_with, nfai_direct};
 use crate::common::{nix_available, project, NIX_CONFIG};
 
 fn answer(description: &str, file: &str, find: &str, replace: &str) -> String {
@@ -211,18 +211,10 @@ fn cache_and_show_prompt() {
     let cache = tempfile::tempdir().unwrap();
     let server = chat_server(vec![answer("the fix", "default.nix", "in b", "in a")]);
     let run = |extra: &[&str]| {
-        nfai_direct()
+        explain_with(&server)
             .env("XDG_CACHE_HOME", cache.path())
             .current_dir(dir.path())
-            .args([
-                "explain-failure",
-                "--no-validate",
-                "--format",
-                "json",
-                "--llm",
-                "openai",
-            ])
-            .args(["--llm-url", &server.url, "--llm-model", "m"])
+            .arg("--no-validate")
             .args(extra)
             .write_stdin(EVAL_LOG)
             .output()
@@ -287,6 +279,32 @@ fn configuration_sources_and_no_keys_in_projects() {
     assert!(line("timeout").contains("environment NFAI_LLM_TIMEOUT"));
     assert!(line("context-tokens").contains("flag --context-tokens"));
     assert!(line("api key").contains("none"));
+    let known = nfai_direct()
+        .current_dir(&project)
+        .args(["config", "show", "--llm-server", "ollama"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&known.stdout);
+    assert!(
+        text.contains("http://localhost:11434/v1") && text.contains("known server ollama"),
+        "{text}"
+    );
+    // A hosted provider without a key is a clear warning, and nothing is sent.
+    let out = nfai_direct()
+        .current_dir(&project)
+        .args([
+            "explain-failure",
+            "--llm",
+            "openai",
+            "--llm-server",
+            "openai",
+            "--llm-model",
+            "m",
+        ])
+        .write_stdin(EVAL_LOG)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a key for openai (OPENAI_API_KEY"));
     std::fs::write(project.join(".nfai.toml"), "[llm]\napi-key = \"sk-abc\"\n").unwrap();
     let out = nfai_direct()
         .env("XDG_CONFIG_HOME", &config)
@@ -312,28 +330,13 @@ fn configuration_sources_and_no_keys_in_projects() {
 fn server_faults_are_warnings() {
     let dir = eval_project();
     let run = |server: &crate::chat::ChatServer, env: &[(&str, &str)]| {
-        let mut cmd = nfai_direct();
+        let mut cmd = explain_with(server);
         for (k, v) in env {
             cmd.env(k, v);
         }
         let out = cmd
             .current_dir(dir.path())
-            .args([
-                "explain-failure",
-                "--no-validate",
-                "--format",
-                "json",
-                "--llm",
-                "openai",
-            ])
-            .args([
-                "--llm-url",
-                &server.url,
-                "--llm-model",
-                "m",
-                "--max-rounds",
-                "1",
-            ])
+            .args(["--no-validate", "--max-rounds", "1"])
             .write_stdin(EVAL_LOG)
             .output()
             .unwrap();
@@ -354,6 +357,9 @@ fn server_faults_are_warnings() {
         stderr.contains("no model `m`; it offers: model-a, model-b"),
         "{stderr}"
     );
+    let server = chat_server(vec!["TRUNCATE".into()]);
+    let stderr = run(&server, &[]);
+    assert!(stderr.contains("the LLM request failed"), "{stderr}");
     let server = chat_server(vec![
         "HTTP 429".into(),
         "HTTP 503".into(),
@@ -425,4 +431,78 @@ fn gen_flake_asks_the_model_for_unknown_commands() {
         .unwrap()
         .contains("acme-cli"));
     assert!(!stderr.contains("evil-package"), "{stderr}");
+}
+
+/// `review --fix --llm`: a finding no rule can fix gets the model's proposal, applied only
+/// after Nix evaluated it (confined); the review runs again on the result.
+#[test]
+fn review_fix_applies_what_evaluates() {
+    if !nix_available("review_fix_applies_what_evaluates") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let flake = "{\n  outputs = { self }: {\n    packages.x86_64-linux.default = derivation {\n      name = \"greeting\";\n      system = \"x86_64-linux\";\n      builder = \"/bin/sh\";\n      args = [ \"-c\" \"echo ${builtins.getEnv \"USER\"} > $out\" ];\n    };\n  };\n}\n";
+    std::fs::write(dir.path().join("flake.nix"), flake).unwrap();
+    let fixes = vec![
+        answer(
+            "a value that does not parse",
+            "flake.nix",
+            "${builtins.getEnv \"USER\"}",
+            "${",
+        ),
+        answer(
+            "a fixed greeting",
+            "flake.nix",
+            "${builtins.getEnv \"USER\"}",
+            "hello",
+        ),
+    ];
+    let server = chat_server(fixes);
+    let codes = |out: &std::process::Output| -> Vec<String> {
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = nfai_direct()
+        .current_dir(dir.path())
+        .args(["review", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        codes(&before).contains(&"NF014".to_owned()),
+        "{:?}",
+        codes(&before)
+    );
+    let out = nfai_direct()
+        .env("NIX_CONFIG", NIX_CONFIG)
+        .current_dir(dir.path())
+        .args([
+            "review", ".", "--fix", "--format", "json", "--llm", "openai",
+        ])
+        .args([
+            "--llm-url",
+            &server.url,
+            "--llm-model",
+            "m",
+            "--max-rounds",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !codes(&out).contains(&"NF014".to_owned()),
+        "{:?}\n{stderr}",
+        codes(&out)
+    );
+    assert!(
+        stderr.contains("applied LLM proposal “a fixed greeting” for NF014"),
+        "{stderr}"
+    );
+    let now = std::fs::read_to_string(dir.path().join("flake.nix")).unwrap();
+    assert!(now.contains("echo hello > $out"), "{now}");
 }

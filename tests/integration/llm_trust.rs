@@ -139,44 +139,50 @@ fn fixed_output_builds_need_consent() {
     if !nix_available("fixed_output_builds_need_consent") {
         return;
     }
-    let server = chat_server_answering(|_| {
-        answer(&[(
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("fod");
+    std::fs::create_dir(&root).unwrap();
+    let stub = format!("path:{}", fixtures().join("nixpkgs-stub").display());
+    // The project's flake fetches from the server; the model's fix makes the build need it.
+    let explain = |extra: &str| {
+        let server = chat_server(vec![answer(&[(
             "use the defined name",
             "flake.nix",
             "paths = toolsList;",
             "paths = toolList;",
-        )])
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("fod");
-    std::fs::create_dir(&root).unwrap();
-    let flake = include_str!("../../fixtures/llm/fod-flake.nix").replace("@ADDR@", &server.addr);
-    std::fs::write(root.join("flake.nix"), flake).unwrap();
-    let stub = format!("path:{}", fixtures().join("nixpkgs-stub").display());
-    let out = nfai_direct()
-        .env("NIX_CONFIG", NIX_CONFIG)
-        .current_dir(&root)
-        .args([
-            "explain-failure",
-            "--format",
-            "json",
-            "--apply",
-            "--llm",
-            "openai",
-        ])
-        .args(["--llm-url", &server.url, "--llm-model", "m", "--"])
-        .args([
-            "nix",
-            "build",
-            ".#default",
-            "--override-input",
-            "nixpkgs",
-            &stub,
-            "--no-write-lock-file",
-        ])
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        )])]);
+        let flake =
+            include_str!("../../fixtures/llm/fod-flake.nix").replace("@ADDR@", &server.addr);
+        std::fs::write(root.join("flake.nix"), flake).unwrap();
+        let out = nfai_direct()
+            .env("NIX_CONFIG", NIX_CONFIG)
+            .current_dir(&root)
+            .args([
+                "explain-failure",
+                "--format",
+                "json",
+                extra,
+                "--llm",
+                "openai",
+            ])
+            .args(["--llm-url", &server.url, "--llm-model", "m", "--"])
+            .args([
+                "nix",
+                "build",
+                ".#default",
+                "--override-input",
+                "nixpkgs",
+                &stub,
+            ])
+            .arg("--no-write-lock-file")
+            .output()
+            .unwrap();
+        (
+            serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+            server,
+        )
+    };
+    let (report, server) = explain("--apply");
     let errs = errors(&report);
     assert!(
         errs.first().is_some_and(|e| e.contains("fixed-output")
@@ -197,45 +203,14 @@ fn fixed_output_builds_need_consent() {
     assert!(now.contains("paths = toolsList;"), "not applied");
     // With consent the same check does build it, and the server sees the fetch: the gate,
     // not chance, kept it away before.
-    let answer = answer(&[(
-        "use the defined name",
-        "flake.nix",
-        "paths = toolsList;",
-        "paths = toolList;",
-    )]);
-    let server2 = chat_server(vec![answer]);
-    let flake = include_str!("../../fixtures/llm/fod-flake.nix").replace("@ADDR@", &server2.addr);
-    std::fs::write(root.join("flake.nix"), flake).unwrap();
-    nfai_direct()
-        .env("NIX_CONFIG", NIX_CONFIG)
-        .current_dir(&root)
-        .args([
-            "explain-failure",
-            "--format",
-            "json",
-            "--yes",
-            "--llm",
-            "openai",
-        ])
-        .args(["--llm-url", &server2.url, "--llm-model", "m", "--"])
-        .args([
-            "nix",
-            "build",
-            ".#default",
-            "--override-input",
-            "nixpkgs",
-            &stub,
-            "--no-write-lock-file",
-        ])
-        .output()
-        .unwrap();
+    let (_, server) = explain("--yes");
     assert!(
-        server2
+        server
             .other_requests()
             .iter()
             .any(|r| r.starts_with("GET /steal-build")),
         "{:#?}",
-        server2.requests()
+        server.requests()
     );
 }
 

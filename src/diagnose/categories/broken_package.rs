@@ -9,8 +9,10 @@ use crate::diagnose::{Category, Site, Verdict};
 
 pub struct BrokenPackage;
 
-static REASON: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^is marked as broken").expect("valid regex"));
+/// Until 2025 `is marked as broken`; since, a problem named (or of kind) `broken`.
+static REASON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:is marked as broken|has problems: .*\bbroken\b)").expect("valid regex")
+});
 
 impl Category for BrokenPackage {
     fn id(&self) -> &'static str {
@@ -29,37 +31,55 @@ builds; or it is marked broken only on your platform (`meta.broken = stdenv.isDa
 
 Fix: prefer a working alternative: another version, another nixpkgs revision (a stable \
 channel, or an older lock of the `nixpkgs` input), or a fixed package via an overlay. To try \
-building it anyway for one evaluation, allow broken packages only there:
+building it anyway, allow exactly that package where nixpkgs is imported:
 
     # before
     pkgs = nixpkgs.legacyPackages.${system};
-    # after (this import only)
-    pkgs = import nixpkgs { inherit system; config.allowBroken = true; };
+    # after (nixpkgs whose refusal says \"has problems: - broken\", 2025 on)
+    pkgs = import nixpkgs { inherit system; config.problems.handlers.oldlib.broken = \"warn\"; };
+    # after (older nixpkgs)
+    pkgs = import nixpkgs {
+      inherit system;
+      config.allowBrokenPredicate = pkg: builtins.elem (nixpkgs.lib.getName pkg) [ \"oldlib\" ];
+    };
 
-or once, from the command line: `NIXPKGS_ALLOW_BROKEN=1 nix build --impure ...`. \
-(`allowBrokenPredicate` does not exist in older nixpkgs.)"
+nixpkgs older than `allowBrokenPredicate` knows only `config.allowBroken = true;`, which \
+allows every broken package of that import, as does `NIXPKGS_ALLOW_BROKEN=1 nix build \
+--impure ...`."
     }
     fn triggers(&self) -> &'static [&'static str] {
-        &["is marked as broken"]
+        &["is marked as broken", "has problems:"]
     }
     fn classify(&self, site: &Site) -> Option<Verdict> {
         let r = refusal(site, &REASON)?;
-        Some(
-            Verdict::new(
-                0.96,
-                format!("package {} is marked as broken in nixpkgs", r.name),
+        let pname = &r.pname;
+        let allow = if r.problems {
+            format!("`config.problems.handlers.{pname}.broken = \"warn\";`")
+        } else {
+            format!(
+                "`config.allowBrokenPredicate = pkg: builtins.elem (nixpkgs.lib.getName pkg) [ \"{pname}\" ];` \
+                 (nixpkgs without that option: `config.allowBroken = true;`, which allows every \
+                 broken package)"
             )
-            .cite(site, r.line)
-            .fix(format!(
-                "use a nixpkgs revision or version where {} builds, or fix it in an overlay; \
-                     to try it anyway, allow broken packages for this evaluation only: \
-                     `NIXPKGS_ALLOW_BROKEN=1 ... --impure`, or `config.allowBroken = true;` in \
-                     that one `import nixpkgs {{ ... }}`",
-                r.pname
-            ))
-            .package(r.pname.clone())
-            .fact("name", r.name.clone()),
+        };
+        let v = Verdict::new(
+            0.96,
+            format!("package {} is marked as broken in nixpkgs", r.name),
         )
+        .cite(site, r.line)
+        .fix(format!(
+            "use a nixpkgs revision or version where {pname} builds, or fix it in an overlay; \
+             to try it anyway, allow this package only in the `import nixpkgs {{ ... }}` that \
+             evaluates it: {allow}"
+        ))
+        .package(pname.clone())
+        .fact("name", r.name.clone())
+        .locate(r.locate());
+        Some(if r.problems {
+            v.fact("problems", "broken")
+        } else {
+            v
+        })
     }
 }
 
@@ -72,7 +92,15 @@ mod tests {
     fn names_the_package() {
         let v = verdict_for(&BrokenPackage, "error: Package ‘oldlib-0.3’ in /nix/store/h-source/default.nix:4 is marked as broken, refusing to evaluate.\n\n       a) To temporarily allow broken packages, you can use an environment variable\n").unwrap();
         assert_eq!(v.package.as_deref(), Some("oldlib"));
-        assert!(v.fix.unwrap().contains("NIXPKGS_ALLOW_BROKEN=1"));
+        assert!(v.fix.unwrap().contains("[ \"oldlib\" ]"));
+    }
+
+    #[test]
+    fn current_wording_lists_problems() {
+        let v = verdict_for(&BrokenPackage, "error: Refusing to evaluate package 'oldlib-0.3' in /nix/store/3a2vdn5i7vd2wl654xs8nb52jf1v6cbh-source/default.nix:4 because it has problems:\n       - broken: This package is broken.\n\n       See also https://nixos.org/manual/nixpkgs/unstable#sec-problems\n").unwrap();
+        assert_eq!(v.package.as_deref(), Some("oldlib"));
+        assert!(v.facts.contains(&("problems", "broken".into())));
+        assert!(v.fix.unwrap().contains("problems.handlers.oldlib.broken"));
     }
 
     #[test]

@@ -3,9 +3,9 @@
 
 use std::sync::LazyLock;
 
-use regex::{Captures, Regex};
+use regex::Regex;
 
-use crate::diagnose::Site;
+use crate::diagnose::{Locate, Site};
 use crate::log::LogLine;
 use crate::nix::store_path;
 
@@ -16,24 +16,109 @@ pub struct Refusal<'s> {
     pub name: String,
     /// The name without its version, what `lib.getName` returns.
     pub pname: String,
-    /// The captures of the reason pattern on the text after the package.
-    pub reason: Captures<'s>,
+    /// The capture groups of the reason pattern (group 0 is the whole match).
+    groups: Vec<Option<String>>,
+    /// Where the package is defined, as the message gives it (`meta.position`).
+    pub position: Option<(String, u32)>,
+    /// The refusal lists `meta.problems` (nixpkgs since 2025), which
+    /// `config.problems.handlers` can allow one by one.
+    pub problems: bool,
 }
 
-/// `Package ‘x-1.0’ in /nix/store/...:12 <reason>, refusing to evaluate.`; the position is
-/// missing in some quoted logs and the quotes are ASCII in others.
-static PACKAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"Package [‘']([^’']*)[’'](?: in \S+)? (.+)$").expect("valid regex")
-});
+impl Refusal<'_> {
+    /// Capture group `i` of the reason pattern.
+    pub fn group(&self, i: usize) -> Option<&str> {
+        self.groups.get(i)?.as_deref()
+    }
 
-/// The check-meta refusal of an evaluation site whose reason matches `reason`.
+    /// Where to look for the package's definition: the file the message names (a package
+    /// file holds its name), else any .nix file naming it.
+    pub fn locate(&self) -> Locate {
+        let needles = vec![
+            format!("pname = \"{}\"", self.pname),
+            format!("\"{}\"", self.name),
+        ];
+        match &self.position {
+            Some((file, line)) => Locate::Named {
+                file: file.clone(),
+                line: *line,
+                needles,
+            },
+            None => Locate::Text(needles),
+        }
+    }
+}
+
+/// Until 2024: `Package ‘x-1.0’ in /nix/store/...:12 <reason>, refusing to evaluate.`; the
+/// position is missing in some quoted logs and the quotes are ASCII in others.
+static PACKAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"Package [‘']([^’']*)[’'](?: in (\S+))? (.+)$").expect("valid regex")
+});
+/// Since 2024: `Refusing to evaluate package 'x-1.0' in /nix/store/...:12 because it
+/// <reason>`; a terminal may wrap the line before `because`.
+static REFUSING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"Refusing to evaluate package [‘']([^’']*)[’'](?: in\b(?: (\S+))?)?(?: because it (.+))?$",
+    )
+    .expect("valid regex")
+});
+/// The rest of a wrapped refusal: `/nix/store/...:40 because it ...`.
+static BECAUSE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:(\S+) )?because it (.+)$").expect("valid regex"));
+/// One problem under `has problems:`: `- broken: This package is broken.`
+static PROBLEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*- ([\w-]+(?: \(kind .+?\))?): ").expect("valid regex"));
+
+/// The check-meta refusal of an evaluation site whose reason matches `reason`. The reason
+/// of a `has problems:` refusal is the problem list (`has problems: broken, removal`).
 pub fn refusal<'s>(site: &'s Site, reason: &Regex) -> Option<Refusal<'s>> {
     site.trace.as_ref()?;
-    site.lines.iter().find_map(|l| {
-        let c = PACKAGE.captures(&l.text)?;
-        let rest = c.get(2)?.as_str();
-        let reason = reason.captures(rest)?;
-        let name = c[1].to_owned();
+    site.lines.iter().enumerate().find_map(|(i, l)| {
+        let (name, at, rest) = if let Some(c) = REFUSING.captures(&l.text) {
+            let at = c.get(2).map(|m| m.as_str().to_owned());
+            match c.get(3) {
+                Some(r) => (c[1].to_owned(), at, r.as_str().to_owned()),
+                None => {
+                    let b = site.lines[i + 1..]
+                        .iter()
+                        .take(2)
+                        .find_map(|n| BECAUSE.captures(&n.text))?;
+                    let at = at.or_else(|| b.get(1).map(|m| m.as_str().to_owned()));
+                    (c[1].to_owned(), at, b[2].to_owned())
+                }
+            }
+        } else {
+            let c = PACKAGE.captures(&l.text)?;
+            (
+                c[1].to_owned(),
+                c.get(2).map(|m| m.as_str().to_owned()),
+                c[3].to_owned(),
+            )
+        };
+        let position = at.and_then(|at| {
+            let (file, line) = at.rsplit_once(':')?;
+            Some((file.to_owned(), line.parse().ok()?))
+        });
+        let problems = rest.starts_with("has problems:");
+        let rest = if problems {
+            let kinds: Vec<&str> = site.lines[i + 1..]
+                .iter()
+                .take(20)
+                .filter_map(|n| {
+                    PROBLEM
+                        .captures(&n.text)
+                        .map(|p| p.get(1).map_or("", |m| m.as_str()))
+                })
+                .collect();
+            format!("has problems: {}", kinds.join(", "))
+        } else {
+            rest
+        };
+        let groups = reason
+            .captures(&rest)?
+            .iter()
+            .map(|m| m.map(|m| m.as_str().to_owned()))
+            .collect();
         let bare = name
             .trim_end_matches('…')
             .trim_end_matches("...")
@@ -43,7 +128,9 @@ pub fn refusal<'s>(site: &'s Site, reason: &Regex) -> Option<Refusal<'s>> {
             line: l,
             name,
             pname,
-            reason,
+            groups,
+            position,
+            problems,
         })
     })
 }
@@ -62,6 +149,21 @@ mod tests {
         assert_eq!(
             (r.name.as_str(), r.pname.as_str()),
             ("snow-code-desktop-…", "snow-code-desktop")
+        );
+    }
+
+    #[test]
+    fn current_wording_wrapped_and_with_problems() {
+        let log = "error: Refusing to evaluate package 'timescaledb_toolkit-1.21.0' in\n /nix/store/3a2vdn5i7vd2wl654xs8nb52jf1v6cbh-source/pkgs/servers/sql/postgresql/ext/timescaledb_toolkit.nix:40 because it has problems:\n  - broken: This package is broken.\n  See also https://nixos.org/manual/nixpkgs/unstable#sec-problems\n";
+        let log = crate::log::read_bytes(log.as_bytes(), crate::diagnose::triggers()).unwrap();
+        let sites = crate::diagnose::site::sites(&log);
+        let re = Regex::new(r"^has problems: .*\bbroken").unwrap();
+        let r = refusal(&sites[0], &re).unwrap();
+        assert_eq!(r.pname, "timescaledb_toolkit");
+        assert!(r.problems);
+        assert_eq!(
+            r.position,
+            Some(("/nix/store/3a2vdn5i7vd2wl654xs8nb52jf1v6cbh-source/pkgs/servers/sql/postgresql/ext/timescaledb_toolkit.nix".into(), 40))
         );
     }
 }

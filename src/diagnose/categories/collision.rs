@@ -16,9 +16,17 @@ static BETWEEN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"collision between [`'"‘]?(/nix/store/[^`'"’\s]+)[`'"’]? and [`'"‘]?(/nix/store/[^`'"’\s]+)"#)
         .expect("valid regex")
 });
-/// `nix profile install` (2.19+): the two paths are on their own lines after these headers.
-static STORE_PATH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(/nix/store/\S+)\s*$").expect("valid regex"));
+/// The two paths on their own lines after a header: `nix profile install` (2.19+), Nix's
+/// builtin buildenv, and nixpkgs' buildEnv since 2024 (`` `/nix/store/a-x/bin/f' and ``).
+static STORE_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*[`'‘]?(/nix/store/[^`'’\s]+)[`'’]?(?:\s+and)?\s*$").expect("valid regex")
+});
+/// Headers after which the two colliding paths follow, one per line.
+const HEADERS: &[&str] = &[
+    "already provides the following file",
+    "two given paths contain a conflicting subpath",
+    "There is a conflict for the following files",
+];
 
 /// (`util-linux-2.26.2`, `bin/mount`) from a store path inside a package.
 fn package_and_file(path: &str) -> (&str, &str) {
@@ -56,7 +64,12 @@ Fix: keep only one of the two, or say which one wins:
 (the first package wins); with `nix profile install` use `--priority`."
     }
     fn triggers(&self) -> &'static [&'static str] {
-        &["collision between", "already provides the following file"]
+        &[
+            "collision between",
+            "already provides the following file",
+            "two given paths contain a conflicting subpath",
+            "There is a conflict for the following files",
+        ]
     }
     fn classify(&self, site: &Site) -> Option<Verdict> {
         let (line, a, b) = site
@@ -67,12 +80,15 @@ Fix: keep only one of the two, or say which one wins:
                 Some((l, c[1].to_owned(), c[2].to_owned()))
             })
             .or_else(|| {
-                let head = site.line_with("already provides the following file")?;
+                let head = site.find(|t| HEADERS.iter().any(|h| t.contains(h)))?;
                 let mut paths = site
                     .lines
                     .iter()
                     .filter(|l| l.number > head.number)
-                    .filter_map(|l| STORE_PATH.captures(&l.text).map(|c| c[1].to_owned()));
+                    .filter_map(|l| {
+                        let text = crate::log::prefix::split(&l.text).1;
+                        STORE_PATH.captures(text).map(|c| c[1].to_owned())
+                    });
                 Some((head, paths.next()?, paths.next()?))
             })?;
         let warning = line.text.trim_start().starts_with("warning:");
@@ -113,6 +129,20 @@ mod tests {
         let v = verdict_for(&Collision, "error: collision between '/nix/store/cviz20jv8f1vs9pi9md64cvw39z5a85z-vim-9.0/bin/vi' and '/nix/store/vh8554xqwr9aip4l0r2q9q0712mip237-neovim-0.9/bin/vi'\n").unwrap();
         assert_eq!(v.summary, "vim-9.0 and neovim-0.9 both provide bin/vi");
         let v = verdict_for(&Collision, "error: An existing package already provides the following file:\n\n         /nix/store/cviz20jv8f1vs9pi9md64cvw39z5a85z-hello-2.12/bin/hello\n\n       This is the conflicting file from the new package:\n\n         /nix/store/vh8554xqwr9aip4l0r2q9q0712mip237-hello-2.10/bin/hello\n").unwrap();
+        assert_eq!(
+            v.summary,
+            "hello-2.12 and hello-2.10 both provide bin/hello"
+        );
+    }
+
+    #[test]
+    fn current_nixpkgs_and_nix_buildenv_wordings() {
+        let v = verdict_for(&Collision, "error: builder for '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-home-manager-path.drv' failed with exit code 2;\n       last 3 log lines:\n       > pkgs.buildEnv error: two given paths contain a conflicting subpath:\n       >   `/nix/store/cviz20jv8f1vs9pi9md64cvw39z5a85z-python3-3.12.8/bin/idle3' and\n       >   `/nix/store/vh8554xqwr9aip4l0r2q9q0712mip237-python3-3.12.8-env/bin/idle3'\n").unwrap();
+        assert_eq!(
+            v.summary,
+            "python3-3.12.8 and python3-3.12.8-env both provide bin/idle3"
+        );
+        let v = verdict_for(&Collision, "error: Unable to build profile. There is a conflict for the following files:\n\n         /nix/store/cviz20jv8f1vs9pi9md64cvw39z5a85z-hello-2.12/bin/hello\n         /nix/store/vh8554xqwr9aip4l0r2q9q0712mip237-hello-2.10/bin/hello\n").unwrap();
         assert_eq!(
             v.summary,
             "hello-2.12 and hello-2.10 both provide bin/hello"

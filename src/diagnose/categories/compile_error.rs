@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::diagnose::{Category, Site, Verdict};
+use crate::diagnose::{Category, Locate, Site, Verdict};
 use crate::log::LogLine;
 
 pub struct CompileError;
@@ -45,29 +45,73 @@ fn is_source(file: &str) -> bool {
     !file.ends_with(".nix") && !file.ends_with(".drv")
 }
 
-/// The first located compiler error: (line, `file:line`, message).
-fn located(site: &Site) -> Option<(&LogLine, String, String)> {
+/// GCC, Clang and rustc quote the source line under the error: `    8 |     int x = f()`.
+static QUOTED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:\s*> )?\s*(\d+) \| (.*)$").expect("valid regex"));
+
+/// Where a compiler error points: the file relative to the build directory, line, column
+/// (0 when not given).
+struct At {
+    file: String,
+    line: u32,
+    column: u32,
+}
+
+impl At {
+    fn new(file: &str, line: &str, column: Option<&str>) -> Option<At> {
+        Some(At {
+            file: file.to_owned(),
+            line: line.parse().ok()?,
+            column: column.and_then(|c| c.parse().ok()).unwrap_or(0),
+        })
+    }
+}
+
+/// The first located compiler error: its log line (index and line), where, and the message.
+fn located(site: &Site) -> Option<(usize, &LogLine, At, String)> {
     site.lines.iter().enumerate().find_map(|(i, l)| {
         if let Some(c) = LOCATED.captures(&l.text).filter(|c| is_source(&c[1])) {
-            return Some((l, format!("{}:{}", &c[1], &c[2]), c[4].to_owned()));
+            let at = At::new(&c[1], &c[2], c.get(3).map(|m| m.as_str()))?;
+            return Some((i, l, at, c[4].to_owned()));
         }
         if let Some(c) = TSC.captures(&l.text) {
             let line = c.get(2).or(c.get(4)).map_or("", |m| m.as_str());
-            return Some((l, format!("{}:{line}", &c[1]), c[6].to_owned()));
+            let column = c.get(3).or(c.get(5)).map(|m| m.as_str());
+            return Some((i, l, At::new(&c[1], line, column)?, c[6].to_owned()));
         }
         if let Some(c) = GO.captures(&l.text) {
-            return Some((l, format!("{}:{}", &c[1], &c[2]), c[4].to_owned()));
+            let at = At::new(&c[1], &c[2], Some(&c[3]))?;
+            return Some((i, l, at, c[4].to_owned()));
         }
         let c = RUSTC.captures(&l.text)?;
         // A rustc diagnostic is followed by its ` --> file:line:col` within a few lines.
-        let at = site.lines[i + 1..]
+        let to = site.lines[i + 1..]
             .iter()
             .take(4)
             .filter(|n| n.number <= l.number + 4)
             .find_map(|n| RUST_AT.captures(&n.text))?;
+        let mut parts = to[1].rsplitn(3, ':');
+        let (column, line, file) = (parts.next(), parts.next()?, parts.next()?);
         let code = c.get(1).map_or("", |m| m.as_str());
-        Some((l, at[1].to_owned(), format!("error{code}: {}", &c[2])))
+        Some((
+            i,
+            l,
+            At::new(file, line, column)?,
+            format!("error{code}: {}", &c[2]),
+        ))
     })
+}
+
+/// The source lines a compiler quoted after the error at `i`.
+fn quoted(site: &Site, i: usize) -> Vec<(u32, String)> {
+    site.lines[i + 1..]
+        .iter()
+        .take(8)
+        .filter_map(|l| {
+            let c = QUOTED.captures(&l.text)?;
+            Some((c[1].parse().ok()?, c[2].to_owned()))
+        })
+        .collect()
 }
 
 impl Category for CompileError {
@@ -112,8 +156,16 @@ as a patch, use a matching compiler or dependency version, or relax the warning:
         ]
     }
     fn classify(&self, site: &Site) -> Option<Verdict> {
-        if let Some((line, at, message)) = located(site) {
-            let mut v = Verdict::new(0.8, format!("{at}: {message}")).cite(site, line);
+        if let Some((i, line, position, message)) = located(site) {
+            let at = format!("{}:{}", position.file, position.line);
+            let mut v = Verdict::new(0.8, format!("{at}: {message}"))
+                .cite(site, line)
+                .locate(Locate::Source {
+                    quoted: quoted(site, i),
+                    file: position.file,
+                    line: position.line,
+                    column: position.column,
+                });
             let fix = match WERROR.captures(&message) {
                 Some(w) => format!(
                     "the warning {} is an error because of -Werror: fix the code (or apply the upstream fix as a patch), or relax it with `env.NIX_CFLAGS_COMPILE = \"-Wno-error={}\";`",
@@ -157,10 +209,28 @@ mod tests {
     use crate::diagnose::categories::verdict_for;
 
     #[test]
+    fn the_culprit_is_the_compiled_file_with_its_quoted_line() {
+        let log = "error: builder for '/nix/store/gg1a66pfgnm0hh67amzbd7l803jqk6s2-calc-0.1.0.drv' failed with exit code 2;\n       last 5 log lines:\n       > src/main.c:8:22: error: expected ';' before 'return'\n       >     8 |     int x = add(2, 3)\n       >       |                      ^\n       >     9 |     return x == 5 ? 0 : 1;\n";
+        let v = verdict_for(&CompileError, log).unwrap();
+        assert_eq!(
+            v.locate,
+            Some(Locate::Source {
+                file: "src/main.c".into(),
+                line: 8,
+                column: 22,
+                quoted: vec![
+                    (8, "    int x = add(2, 3)".into()),
+                    (9, "    return x == 5 ? 0 : 1;".into())
+                ],
+            })
+        );
+    }
+
+    #[test]
     fn first_located_error_of_each_compiler() {
         for (log, summary) in [
             ("src/a.c:12:5: error: 'x' undeclared (first use in this function)\nmake: *** [Makefile:3: all] Error 1\n", "src/a.c:12: 'x' undeclared (first use in this function)"),
-            ("error[E0425]: cannot find value `y` in this scope\n --> src/main.rs:3:5\n", "src/main.rs:3:5: error[E0425]: cannot find value `y` in this scope"),
+            ("error[E0425]: cannot find value `y` in this scope\n --> src/main.rs:3:5\n", "src/main.rs:3: error[E0425]: cannot find value `y` in this scope"),
             ("# example.com/app\n./main.go:3:2: undefined: x\n", "./main.go:3: undefined: x"),
             ("src/App.java:7: error: cannot find symbol\n", "src/App.java:7: cannot find symbol"),
             ("src/index.ts(3,5): error TS2304: Cannot find name 'foo'.\n", "src/index.ts:3: TS2304: Cannot find name 'foo'."),

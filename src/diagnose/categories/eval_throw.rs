@@ -19,6 +19,12 @@ static ABORT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"evaluation aborted with the following error message: [‘'](.*)[’']")
         .expect("valid regex")
 });
+/// 2.21+: an `assert a == b` that is false names the condition in a frame and ends with what
+/// differs (`error: an integer with value '1' is not equal to an integer with value '2'`).
+static ASSERTION_FRAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"while evaluating the condition of the assertion [‘'](.+)[’']$")
+        .expect("valid regex")
+});
 /// 2.18+ names the builtin that raised the error in a frame.
 const THROW_FRAME: &str = "while calling the 'throw' builtin";
 
@@ -85,6 +91,17 @@ shows which of your files led there. For a NixOS assertion, set what it asks for
                     .fix("the code called `abort` with this message; do what it asks, or find the `abort` with --show-trace"),
             );
         }
+        if let Some((frame, c)) = site.captures(&ASSERTION_FRAME) {
+            let differs = trace.message.lines().next().unwrap_or_default();
+            let line = site
+                .find(|t| !differs.is_empty() && t.contains(differs))
+                .unwrap_or(frame);
+            return Some(
+                Verdict::new(0.75, format!("assertion `{}` failed: {differs}", &c[1]))
+                    .cite(site, line)
+                    .fix("an `assert` in the Nix code is false for your inputs: the message says which values differ; give the asserted expression the value it requires"),
+            );
+        }
         if let Some((line, c)) = site.captures(&ASSERTION) {
             let summary = match c.get(1) {
                 Some(cond) => format!("assertion `{}` failed", cond.as_str()),
@@ -118,6 +135,12 @@ shows which of your files led there. For a NixOS assertion, set what it asks for
 mod tests {
     use super::*;
     use crate::diagnose::categories::verdict_for;
+
+    #[test]
+    fn nix_2_21_assertion_condition_frame() {
+        let v = verdict_for(&EvalThrow, "error:\n       … while evaluating the condition of the assertion '({ b = 1; } == { b = 2; })'\n         at /pwd/lang/eval-fail-assert-equal-ints.nix:1:1:\n            1| assert { b = 1; } == { b = 2; };\n             | ^\n\n       … while comparing attribute 'b'\n\n       error: an integer with value '1' is not equal to an integer with value '2'\n").unwrap();
+        assert_eq!(v.summary, "assertion `({ b = 1; } == { b = 2; })` failed: an integer with value '1' is not equal to an integer with value '2'");
+    }
 
     #[test]
     fn assertion_wordings() {

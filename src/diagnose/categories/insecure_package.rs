@@ -63,7 +63,8 @@ permit exactly that name and version where nixpkgs is configured:
                 r.name
             ))
             .package(r.pname.clone())
-            .fact("name", r.name.clone());
+            .fact("name", r.name.clone())
+            .locate(r.locate());
         for (line, _) in issues {
             v = v.cite(site, line);
         }

@@ -41,6 +41,7 @@ mod check_meta;
 mod dependency_failed;
 mod hash_mismatch;
 mod missing_build_tool;
+mod missing_file;
 mod no_failure;
 mod other;
 mod undefined_variable;
@@ -70,6 +71,7 @@ pub static CATEGORIES: &[&dyn Category] = &[
     // (end of evaluation-side entries)
     // Build-side categories.
     &untracked_file::UntrackedFile,
+    &missing_file::MissingFile,
     &hash_mismatch::HashMismatch,
     &collision::Collision,
     &autopatchelf_missing::AutopatchelfMissing,

@@ -79,6 +79,7 @@ if it is no longer needed:
             "substituteStream()",
             "substitute(): ",
             "substituteInPlace(): ",
+            "substituteInPlace called without any files",
         ]
     }
     fn classify(&self, site: &Site) -> Option<Verdict> {
@@ -96,6 +97,14 @@ if it is no longer needed:
                     .cite(site, line)
                     .fix("the file was moved or removed in this version of the source: update the path in the substituteInPlace call, or drop the call")
                     .locate(Locate::Text(vec![file])),
+            );
+        }
+        // stdenv since late 2024: options before the files, or a glob that matched nothing.
+        if let Some(line) = site.line_with("substituteInPlace called without any files") {
+            return Some(
+                Verdict::new(0.9, "substituteInPlace was called without a file to change")
+                    .cite(site, line)
+                    .fix("put the file(s) first, then the options (`substituteInPlace path/to/file --replace-fail from to`); if a glob names the files, make sure it still matches in this version of the source"),
             );
         }
         // The first failing substitution; a warning only matters when nothing failed.
@@ -147,6 +156,8 @@ mod tests {
         )
         .unwrap();
         assert!(v.fix.unwrap().contains("--replace"));
+        let v = verdict_for(&SubstituteFailed, "substituteInPlace called without any files to operate on (files must come before options!)\n").unwrap();
+        assert!(v.fix.unwrap().contains("file(s) first"));
     }
 
     #[test]

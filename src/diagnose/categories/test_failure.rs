@@ -167,7 +167,8 @@ a last resort."
             "# of unexpected failures",
             "Summary of Failures",
             "] Error ",
-            "running flake checks",
+            // `running flake checks...`; newer Nix and Lix count them: `running 3 flake checks...`.
+            " flake checks",
             " stdout ----",
             "error: test failed",
             "CheckPhase",
@@ -234,13 +235,16 @@ a last resort."
     }
 }
 
+static RUNNING_CHECKS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"running (?:\d+ )?flake checks").expect("valid regex"));
+
 /// A check derivation of `nix flake check` whose builder failed without a test runner's
 /// summary: the check's last output lines are the evidence.
 fn flake_check(site: &Site) -> Option<Verdict> {
     let drv = site
         .drv()
         .filter(|_| matches!(site.kind, crate::diagnose::SiteKind::Build { .. }))?;
-    site.line_with("running flake checks")?;
+    site.find(|t| RUNNING_CHECKS.is_match(t))?;
     let name = crate::diagnose::site::drv_name(drv);
     let last = site.lines.iter().rev().find(|l| {
         l.text
@@ -278,6 +282,9 @@ mod tests {
         assert_eq!(v.summary, "the flake check lint-check failed");
         let plain = log.replace("running flake checks...\n", "");
         assert!(verdict_for(&TestFailure, &plain).is_none());
+        let counted = log.replace("running flake checks", "running 3 flake checks");
+        let v = verdict_for(&TestFailure, &counted).unwrap();
+        assert_eq!(v.summary, "the flake check lint-check failed");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::check_meta::refusal;
-use crate::diagnose::{Category, Locate, Site, Verdict};
+use crate::diagnose::{Category, Site, Verdict};
 
 pub struct UnfreePackage;
 
@@ -48,11 +48,15 @@ In a flake, import nixpkgs yourself instead of using `legacyPackages`:
 For a one-off command: `NIXPKGS_ALLOW_UNFREE=1 nix build --impure ...`."
     }
     fn triggers(&self) -> &'static [&'static str] {
-        &["has an unfree license", "refusing to evaluate"]
+        &[
+            "has an unfree license",
+            "refusing to evaluate",
+            "Refusing to evaluate",
+        ]
     }
     fn classify(&self, site: &Site) -> Option<Verdict> {
         let r = refusal(site, &REASON)?;
-        let license = r.reason.get(1).map_or("", |m| m.as_str());
+        let license = r.group(1).unwrap_or_default().to_owned();
         let pname = &r.pname;
         Some(
             Verdict::new(
@@ -73,10 +77,7 @@ For a one-off command: `NIXPKGS_ALLOW_UNFREE=1 nix build --impure ...`."
             ))
             .package(pname.clone())
             .fact("name", r.name.clone())
-            .locate(Locate::Text(vec![
-                format!("pname = \"{pname}\""),
-                format!("\"{}\"", r.name),
-            ])),
+            .locate(r.locate()),
         )
     }
 }
@@ -102,6 +103,13 @@ mod tests {
         let v = verdict_for(&UnfreePackage, "error: Package 'snow-code-desktop-…' has an unfree license ('elastic20'), refusing to evaluate.\n").unwrap();
         assert_eq!(v.package.as_deref(), Some("snow-code-desktop"));
         assert!(v.summary.contains("elastic20"));
+    }
+
+    #[test]
+    fn current_wording() {
+        let v = verdict_for(&UnfreePackage, "error: Refusing to evaluate package 'claude-code-2.1.283' in /nix/store/3a2vdn5i7vd2wl654xs8nb52jf1v6cbh-source/pkgs/by-name/cl/claude-code/package.nix:94 because it has an unfree license ('unfree')\n").unwrap();
+        assert_eq!(v.package.as_deref(), Some("claude-code"));
+        assert!(v.summary.contains("(unfree)"), "{}", v.summary);
     }
 
     #[test]

@@ -17,8 +17,9 @@ static REASON: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
-static HOST_CONFIG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"hostPlatform\.config = "([^"]+)""#).expect("valid regex"));
+static HOST_CONFIG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"hostPlatform\.(?:config|system) = "([^"]+)""#).expect("valid regex")
+});
 /// Nix 2.4-2.18: one line naming both systems.
 static REQUIRED_BUT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"a [‘']([^’']+)[’'] with features \{([^}]*)\} is required to build [‘']([^’']+)[’'], but I am a [‘']([^’']+)[’']")
@@ -79,9 +80,8 @@ package outside its declared platforms anyway: `NIXPKGS_ALLOW_UNSUPPORTED_SYSTEM
     fn classify(&self, site: &Site) -> Option<Verdict> {
         if let Some(r) = refusal(site, &REASON) {
             let host = r
-                .reason
-                .get(1)
-                .map(|m| m.as_str().to_owned())
+                .group(1)
+                .map(str::to_owned)
                 .or_else(|| site.capture(&HOST_CONFIG).map(|(_, h)| h));
             let on = host.map(|h| format!(" on {h}")).unwrap_or_default();
             return Some(
@@ -94,7 +94,8 @@ package outside its declared platforms anyway: `NIXPKGS_ALLOW_UNSUPPORTED_SYSTEM
                          `NIXPKGS_ALLOW_UNSUPPORTED_SYSTEM=1 ... --impure`",
                         r.pname
                     ))
-                    .package(r.pname.clone()),
+                    .package(r.pname.clone())
+                    .locate(r.locate()),
             );
         }
         if matches!(site.kind, SiteKind::Cascade { .. }) {

@@ -39,6 +39,12 @@ impl Backend for OpenAi {
                 LlmError::Config("a model (--llm-model or NFAI_LLM_MODEL)".into())
             })?;
             let key = keys::api_key(&url, settings.key_command.as_deref());
+            if let (None, Some(p)) = (&key, crate::llm::providers::for_url(&url)) {
+                return Err(LlmError::Config(format!(
+                    "a key for {} ({} or NFAI_API_KEY, or `nfai auth set --url {url}`)",
+                    p.name, p.key_var
+                )));
+            }
             // Explicit values everywhere: async-openai's defaults read OPENAI_API_KEY,
             // OPENAI_ORG_ID and OPENAI_PROJECT_ID, which must not go to any other server.
             let config = OpenAIConfig::new()
