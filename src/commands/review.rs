@@ -81,10 +81,8 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
     if args.fix && args.commit.is_some() {
         // A commit holds exactly the edits planned above; generated flakes are their own step.
         eprintln!("nfai review: with --commit, flakes are not generated (run `nfai review --fix` again without it)");
-    } else if args.fix {
-        if gen_flakes(&opts.root, &report, args, style)? > 0 && !args.dry_run {
-            report = review::review(&opts).map_err(input)?;
-        }
+    } else if args.fix && gen_flakes(&opts.root, &report, args, style)? > 0 && !args.dry_run {
+        report = review::review(&opts).map_err(input)?;
     }
     if args.fix {
         let config = crate::llm::config::resolve(&args.llm, &opts.root)
