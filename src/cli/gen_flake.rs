@@ -36,19 +36,8 @@ pub struct GenFlakeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// The level the flake must reach to be shown as validated (default: build).
-    #[arg(long, value_enum, value_name = "LEVEL")]
-    pub validate: Option<crate::validate::Level>,
-    /// Write the flake without checking it (reported as not validated).
-    #[arg(long, conflicts_with = "validate")]
-    pub no_validate: bool,
-    /// An extra argument for the Nix checks (repeat it), e.g.
-    /// `--nix-arg=--override-input --nix-arg=nixpkgs --nix-arg=path:../nixpkgs`.
-    #[arg(long = "nix-arg", value_name = "ARG", allow_hyphen_values = true)]
-    pub nix_args: Vec<String>,
-    /// Seconds each check may take.
-    #[arg(long, default_value_t = 900, value_name = "SECS")]
-    pub step_timeout: u64,
+    #[command(flatten)]
+    pub check: crate::cli::check::CheckArgs,
     /// With an LLM backend, the model chooses packages for the commands nfai could not
     /// resolve, among candidates from the project's nixpkgs; the flake's checks confirm them.
     #[command(flatten)]

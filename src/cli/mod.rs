@@ -1,5 +1,6 @@
 //! The command-line interface: every subcommand and flag, as clap definitions.
 
+pub mod check;
 pub mod gen_flake;
 pub mod llm;
 pub mod repro;
@@ -68,27 +69,15 @@ pub struct ExplainFailureArgs {
     #[arg(long)]
     pub no_fetch_log: bool,
     /// Write the validated fix to the working tree (and run its commands).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_validate")]
     pub apply: bool,
     /// With --apply: make the applied fix one git commit whose message carries the
     /// change-request id ID (default: `change-request-id` in .nfai.toml) and says how the
     /// fix was validated. Refused when other changes are staged.
     #[arg(long, value_name = "ID", num_args = 0..=1, require_equals = true, default_missing_value = "", requires = "apply")]
     pub commit: Option<String>,
-    /// The level a fix must reach to be shown as validated; default: build when nfai runs
-    /// the command, else eval.
-    #[arg(long, value_enum, value_name = "LEVEL")]
-    pub validate: Option<crate::validate::Level>,
-    /// Show fix proposals without checking them (clearly labelled unvalidated).
-    #[arg(long, conflicts_with_all = ["validate", "apply"])]
-    pub no_validate: bool,
-    /// An extra argument for the Nix checks of a fix (repeat it), e.g.
-    /// `--nix-arg=--override-input --nix-arg=nixpkgs --nix-arg=path:../nixpkgs`.
-    #[arg(long = "nix-arg", value_name = "ARG", allow_hyphen_values = true)]
-    pub nix_args: Vec<String>,
-    /// Seconds each check of a fix may take.
-    #[arg(long, default_value_t = 900, value_name = "SECS")]
-    pub step_timeout: u64,
+    #[command(flatten)]
+    pub check: crate::cli::check::CheckArgs,
     #[command(flatten)]
     pub llm: crate::cli::llm::LlmArgs,
     /// How many candidate fixes to try at most.

@@ -41,7 +41,7 @@ pub fn propose(
         .context("starting the async runtime")?;
     let config = llm::config::resolve(&args.llm, root).map_err(|e| InputError(e.to_string()))?;
     let command = (!args.command.is_empty()).then(|| args.command.clone());
-    let target = args.validate.unwrap_or(if command.is_some() {
+    let target = args.check.validate.unwrap_or(if command.is_some() {
         Level::Build
     } else {
         Level::Eval
@@ -51,8 +51,8 @@ pub fn propose(
         root: root.to_owned(),
         command: command.clone(),
         cwd: cwd.to_owned(),
-        nix_args: args.nix_args.clone(),
-        step_timeout: Duration::from_secs(args.step_timeout),
+        nix_args: args.check.nix_args.clone(),
+        step_timeout: Duration::from_secs(args.check.step_timeout),
         max_candidates: args.max_candidates,
         model: model.then_some(ModelChecks {
             consent: args.llm.yes,
@@ -60,7 +60,7 @@ pub fn propose(
     };
     let candidates = fix::candidates(finding, &project, args.max_candidates);
     if !candidates.is_empty() {
-        if args.no_validate {
+        if args.check.no_validate {
             show_unvalidated(finding, root, &project, &candidates[0], "")?;
             return Ok(());
         }
@@ -265,7 +265,7 @@ fn repair(
             record_round(finding, &at, Verdict::NoProposals, None);
             continue;
         }
-        if args.no_validate {
+        if args.check.no_validate {
             show_unvalidated(
                 finding,
                 &project.root,
@@ -318,7 +318,11 @@ const MODEL_EXPLANATION_CHARS: usize = 1200;
 
 /// The user's command and extra Nix arguments, where an `--override-input` may be.
 fn plan_args(args: &ExplainFailureArgs) -> Vec<String> {
-    args.command.iter().chain(&args.nix_args).cloned().collect()
+    args.command
+        .iter()
+        .chain(&args.check.nix_args)
+        .cloned()
+        .collect()
 }
 
 /// Why a candidate cannot be right: a `pkgs.X` it introduces that the project's nixpkgs does

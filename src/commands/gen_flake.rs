@@ -307,7 +307,7 @@ fn choose_attributes(
         return Ok(());
     }
     let nixpkgs =
-        crate::nix::nixpkgs::overridden(&args.nix_args).unwrap_or_else(|| nixpkgs.to_owned());
+        crate::nix::nixpkgs::overridden(&args.check.nix_args).unwrap_or_else(|| nixpkgs.to_owned());
     let names = crate::nix::nixpkgs::package_names(&nixpkgs);
     // A `&'static str` read as any shorter-lived `&str`, so both kinds of names chain.
     fn any<'a>(s: &'static str) -> &'a str {
@@ -417,7 +417,7 @@ pub fn run_to(args: &GenFlakeArgs, style: Style, out: &mut dyn Write) -> anyhow:
     }
 
     let tools = merged_tools(analyses);
-    let outcome = if args.no_validate {
+    let outcome = if args.check.no_validate {
         check::FlakeOutcome::default()
     } else {
         validate(args, &source, &mut files, &tools, pin.as_ref())?
@@ -447,10 +447,10 @@ pub fn run_to(args: &GenFlakeArgs, style: Style, out: &mut dyn Write) -> anyhow:
     if written {
         write_all(&dir, &files)?;
     }
-    let target = if args.no_validate {
+    let target = if args.check.no_validate {
         Level::None
     } else {
-        args.validate.unwrap_or(Level::Build)
+        args.check.validate.unwrap_or(Level::Build)
     };
     let complete = outcome.level.is_some_and(|l| l >= target)
         && source.unresolved().is_empty()
@@ -627,9 +627,9 @@ fn validate(
         // A workspace's lock holds its components' hashes, which only Nix computes.
         needs_lock: pin.is_none() || !source.components.is_empty(),
         pin: pin.map(|p| p.node.clone()),
-        target: args.validate.unwrap_or(Level::Build),
-        nix_args: args.nix_args.clone(),
-        step_timeout: Duration::from_secs(args.step_timeout),
+        target: args.check.validate.unwrap_or(Level::Build),
+        nix_args: args.check.nix_args.clone(),
+        step_timeout: Duration::from_secs(args.check.step_timeout),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

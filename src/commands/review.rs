@@ -78,10 +78,13 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
             }
         }
     }
+    if args.fix && args.commit.is_some() {
+        // A commit holds exactly the edits planned above; generated flakes are their own step.
+        eprintln!("nfai review: with --commit, flakes are not generated (run `nfai review --fix` again without it)");
+    } else if args.fix && gen_flakes(&opts.root, &report, args, style)? > 0 && !args.dry_run {
+        report = review::review(&opts).map_err(input)?;
+    }
     if args.fix {
-        if gen_flakes(&opts.root, &report, args, style)? > 0 && !args.dry_run {
-            report = review::review(&opts).map_err(input)?;
-        }
         let config = crate::llm::config::resolve(&args.llm, &opts.root)
             .map_err(|e| InputError(e.to_string()))?;
         if let Some(mut client) = super::fix::llm_client(&config, &args.llm, "review")? {

@@ -1,8 +1,9 @@
 //! Any OpenAI-compatible chat-completions server (OpenAI, OpenRouter, Ollama, llama.cpp,
 //! vLLM, LM Studio, ...), through async-openai. Nothing is read from async-openai's
 //! environment defaults: the URL is the one given, and the key is the one `llm::keys` allows
-//! for that URL. Structured output (a JSON schema) where the server takes it; bounded retries
-//! with backoff for rate limits and server errors.
+//! for that URL. Structured output (a JSON schema) where the server takes it. Rate limits,
+//! server errors and refused connections are retried by async-openai's own retry layer (three
+//! times, with backoff, honouring Retry-After), within the request's timeout.
 
 use std::time::Duration;
 
@@ -17,8 +18,6 @@ pub struct OpenAi;
 
 /// How long connecting to the server may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Attempts for a request answered 429 or 5xx.
-const ATTEMPTS: u32 = 3;
 
 impl Backend for OpenAi {
     fn id(&self) -> &'static str {
@@ -71,7 +70,6 @@ impl Backend for OpenAi {
             let source = key
                 .as_ref()
                 .map_or("no key".to_owned(), |(_, s)| format!("the key from {s}"));
-            let mut attempt = 1;
             let answer: Value = loop {
                 match client.chat().create_byot(body.clone()).await {
                     Ok(v) => break v,
@@ -80,11 +78,6 @@ impl Backend for OpenAi {
                         if status == 400 && body.get("response_format").is_some() {
                             // A server without structured output: the prompt asks for JSON too.
                             body.as_object_mut().map(|b| b.remove("response_format"));
-                            continue;
-                        }
-                        if (status == 429 || status >= 500) && attempt < ATTEMPTS {
-                            tokio::time::sleep(Duration::from_secs(1 << (attempt - 1))).await;
-                            attempt += 1;
                             continue;
                         }
                         return Err(LlmError::Request(match status {
