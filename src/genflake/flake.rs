@@ -295,8 +295,11 @@ fn package(p: &Detected) -> String {
             );
             "pkgs.buildGoModule"
         }
-        Builder::Npm => {
+        Builder::Npm { build_script } => {
             with("npmDepsHash", "lib.fakeHash".into());
+            if !build_script {
+                with("dontNpmBuild", "true".into());
+            }
             "pkgs.buildNpmPackage"
         }
         Builder::Python { dependencies } => {

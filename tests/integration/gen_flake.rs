@@ -292,37 +292,41 @@ fn review_finds_nothing_left_to_generate() {
 /// A project without a flake, in `dst`: the sources of a fixture project (its flake and
 /// harness files left out) plus `fixtures/genflake/projects/<name>`. `tlsping` is
 /// missing-library's C program with a release script, `rgrep` hash-mismatch-cargo's crate,
-/// `pinger` hash-mismatch-vendor's Go module.
+/// `pinger` hash-mismatch-vendor's Go module; `greeter` (npm), `wordfreq` (pyproject.toml) and
+/// `fetchurls` (requirements.txt) are all in `fixtures/genflake/projects`.
 fn project_sources(name: &str, dst: &Path) {
     let from = match name {
-        "tlsping" => "missing-library",
-        "rgrep" => "hash-mismatch-cargo",
-        "pinger" => "hash-mismatch-vendor",
+        "tlsping" => Some("missing-library"),
+        "rgrep" => Some("hash-mismatch-cargo"),
+        "pinger" => Some("hash-mismatch-vendor"),
+        "greeter" | "wordfreq" | "fetchurls" => None,
         _ => panic!("no fixture project {name}"),
     };
     std::fs::create_dir_all(dst).unwrap();
-    common::copy_dir(
-        &common::fixtures().join("projects").join(from),
-        dst,
-        &[
-            "cmd",
-            "expect",
-            "fixed",
-            "setup",
-            "flake.nix",
-            "package.nix",
-        ],
-    );
+    if let Some(from) = from {
+        common::copy_dir(
+            &common::fixtures().join("projects").join(from),
+            dst,
+            &[
+                "cmd",
+                "expect",
+                "fixed",
+                "setup",
+                "flake.nix",
+                "package.nix",
+            ],
+        );
+    }
     let extra = common::fixtures().join("genflake/projects").join(name);
     if extra.is_dir() {
         common::copy_dir(&extra, dst, &[]);
     }
 }
 
-/// The fixture projects in a git repository that also holds a pinned component.
-fn projects_repo() -> tempfile::TempDir {
+/// The fixture projects `names` in a git repository that also holds a pinned component.
+fn projects_repo(names: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["tlsping", "rgrep", "pinger"] {
+    for name in names {
         project_sources(name, &dir.path().join(name));
     }
     let component = dir.path().join("component");
@@ -342,7 +346,7 @@ fn projects_are_detected_built_and_pinned() {
     if !common::nix_available("projects_are_detected_built_and_pinned") {
         return;
     }
-    let repo = projects_repo();
+    let repo = projects_repo(&["tlsping", "rgrep", "pinger"]);
     let stub = stub_args();
     for (project, kind) in [("tlsping", "make"), ("rgrep", "cargo"), ("pinger", "go")] {
         let mut args = vec![project];
@@ -368,6 +372,47 @@ fn projects_are_detected_built_and_pinned() {
     let pinger = read(&repo.path().join("pinger"), "flake.nix");
     assert!(!pinger.contains("lib.fakeHash"));
     assert!(pinger.contains("vendorHash = \"sha256-"));
+}
+
+/// npm and Python projects build with buildNpmPackage and buildPythonApplication: the
+/// npmDepsHash comes from the build's `got:`, the Python requirements are mapped to
+/// python3Packages attributes that the runtime dependency check finds installed.
+#[test]
+fn npm_and_python_projects_build_with_their_dependencies() {
+    if !common::nix_available("npm_and_python_projects_build_with_their_dependencies") {
+        return;
+    }
+    let projects = [
+        ("greeter", "npm", "package.json"),
+        ("wordfreq", "python", "pyproject.toml"),
+        ("fetchurls", "python", "requirements.txt"),
+    ];
+    let repo = projects_repo(&projects.map(|(name, ..)| name));
+    let stub = stub_args();
+    for (project, kind, file) in projects {
+        let mut args = vec![project];
+        args.extend(stub.iter().map(String::as_str));
+        let (code, report) = gen_flake(repo.path(), &args);
+        assert_eq!(code, 0, "{project}: {report:#}");
+        assert_eq!(report["validated"], "build", "{project}");
+        assert_eq!(report["project"][0]["kind"], kind);
+        assert_eq!(report["project"][0]["file"], file);
+        assert_eq!(report["unresolved"], serde_json::json!([]), "{project}");
+        assert_eq!(report["project"][0]["unresolved"], serde_json::json!([]));
+        insta::assert_snapshot!(
+            format!("project_{project}_flake_nix"),
+            read(&repo.path().join(project), "flake.nix")
+        );
+    }
+    let greeter = read(&repo.path().join("greeter"), "flake.nix");
+    assert!(!greeter.contains("lib.fakeHash"));
+    assert!(greeter.contains("npmDepsHash = \"sha256-"));
+    // package.json has no build script, which buildNpmPackage would run.
+    assert!(greeter.contains("dontNpmBuild = true;"));
+    assert!(read(&repo.path().join("wordfreq"), "flake.nix")
+        .contains("dependencies = with pkgs.python3Packages; [ requests click ];"));
+    assert!(read(&repo.path().join("fetchurls"), "flake.nix")
+        .contains("dependencies = with pkgs.python3Packages; [ requests flask numpy ];"));
 }
 
 #[test]

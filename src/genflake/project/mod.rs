@@ -21,8 +21,9 @@ pub enum Builder {
     Rust,
     /// `buildGoModule`; `vendorHash` is null without dependencies.
     Go { has_deps: bool },
-    /// `buildNpmPackage` with `npmDepsHash`.
-    Npm,
+    /// `buildNpmPackage` with `npmDepsHash`; `npm run build` only when package.json has a
+    /// `build` script (buildNpmPackage fails on a missing one).
+    Npm { build_script: bool },
     /// `python3Packages.buildPythonApplication` with these python3Packages attributes.
     Python { dependencies: Vec<String> },
     /// `stdenv.mkDerivation` (CMake, Meson, make).
@@ -180,6 +181,15 @@ mod tests {
         )]);
         let d = &detect(dir.path())[0];
         assert_eq!((d.pname.as_str(), d.version.as_str()), ("web", "3.1.0"));
+        assert_eq!(
+            d.builder,
+            Builder::Npm {
+                build_script: false
+            }
+        );
+        let dir = project(&[("package.json", "{\"scripts\": {\"build\": \"tsc\"}}")]);
+        let d = &detect(dir.path())[0];
+        assert_eq!(d.builder, Builder::Npm { build_script: true });
 
         let dir = project(&[(
             "pyproject.toml",
