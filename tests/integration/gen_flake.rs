@@ -375,8 +375,8 @@ fn projects_are_detected_built_and_pinned() {
 }
 
 /// npm and Python projects build with buildNpmPackage and buildPythonApplication: the
-/// npmDepsHash comes from the build's `got:`, the Python requirements are mapped to
-/// python3Packages attributes that the runtime dependency check finds installed.
+/// npmDepsHash comes from the build's `got:`, the Python build backend and requirements are
+/// mapped to python3Packages attributes that the build and the runtime dependency check find.
 #[test]
 fn npm_and_python_projects_build_with_their_dependencies() {
     if !common::nix_available("npm_and_python_projects_build_with_their_dependencies") {
@@ -409,10 +409,15 @@ fn npm_and_python_projects_build_with_their_dependencies() {
     assert!(greeter.contains("npmDepsHash = \"sha256-"));
     // package.json has no build script, which buildNpmPackage would run.
     assert!(greeter.contains("dontNpmBuild = true;"));
-    assert!(read(&repo.path().join("wordfreq"), "flake.nix")
-        .contains("dependencies = with pkgs.python3Packages; [ requests click ];"));
-    assert!(read(&repo.path().join("fetchurls"), "flake.nix")
-        .contains("dependencies = with pkgs.python3Packages; [ requests flask numpy ];"));
+    // The build backend of pyproject.toml; setuptools for setup.py.
+    let wordfreq = read(&repo.path().join("wordfreq"), "flake.nix");
+    assert!(wordfreq.contains("build-system = with pkgs.python3Packages; [ hatchling ];"));
+    assert!(wordfreq.contains("dependencies = with pkgs.python3Packages; [ requests click ];"));
+    let fetchurls = read(&repo.path().join("fetchurls"), "flake.nix");
+    assert!(fetchurls.contains("build-system = with pkgs.python3Packages; [ setuptools ];"));
+    assert!(
+        fetchurls.contains("dependencies = with pkgs.python3Packages; [ requests flask numpy ];")
+    );
 }
 
 #[test]

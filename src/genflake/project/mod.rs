@@ -24,8 +24,12 @@ pub enum Builder {
     /// `buildNpmPackage` with `npmDepsHash`; `npm run build` only when package.json has a
     /// `build` script (buildNpmPackage fails on a missing one).
     Npm { build_script: bool },
-    /// `python3Packages.buildPythonApplication` with these python3Packages attributes.
-    Python { dependencies: Vec<String> },
+    /// `python3Packages.buildPythonApplication` with these python3Packages attributes as
+    /// build-system (the build backend) and dependencies.
+    Python {
+        build_system: Vec<String>,
+        dependencies: Vec<String>,
+    },
     /// `stdenv.mkDerivation` (CMake, Meson, make).
     Stdenv,
 }
@@ -193,15 +197,31 @@ mod tests {
 
         let dir = project(&[(
             "pyproject.toml",
-            "[project]\nname = \"report\"\nversion = \"0.4\"\ndependencies = [\"requests>=2\", \"PyYAML\", \"nosuchlib\"]\n",
+            "[build-system]\nrequires = [\"hatchling>=1.18\"]\n[project]\nname = \"report\"\nversion = \"0.4\"\ndependencies = [\"requests>=2\", \"PyYAML\", \"nosuchlib\"]\n",
         )]);
         let d = &detect(dir.path())[0];
         assert_eq!(
             d.builder,
             Builder::Python {
+                build_system: vec!["hatchling".into()],
                 dependencies: vec!["requests".into(), "pyyaml".into()]
             }
         );
         assert_eq!(d.unresolved, ["nosuchlib (pyproject.toml)"]);
+
+        // Requirements only: setuptools builds setup.py, and without one there is nothing to build.
+        let dir = project(&[("requirements.txt", "numpy\nrequests==2.31 # http\nnumpy\n")]);
+        let d = &detect(dir.path())[0];
+        assert_eq!(
+            d.builder,
+            Builder::Python {
+                build_system: vec!["setuptools".into()],
+                dependencies: vec!["numpy".into(), "requests".into()]
+            }
+        );
+        assert_eq!(
+            d.unresolved,
+            ["setup.py or pyproject.toml (the package has no build)"]
+        );
     }
 }
