@@ -341,29 +341,33 @@ fn projects_repo(names: &[&str]) -> tempfile::TempDir {
     dir
 }
 
+/// `gen-flake PROJECT` in `repo` (from `projects_repo`): detected as `kind`, built, pinned
+/// like the repository's component; flake.nix is snapshotted. Returns the report.
+fn generate_project(repo: &Path, project: &str, kind: &str) -> serde_json::Value {
+    let mut args = vec![project];
+    let stub = stub_args();
+    args.extend(stub.iter().map(String::as_str));
+    let (code, report) = gen_flake(repo, &args);
+    assert_eq!(code, 0, "{project}: {report:#}");
+    assert_eq!(report["validated"], "build", "{project}");
+    assert_eq!(report["project"][0]["kind"], kind);
+    let dir = repo.join(project);
+    insta::assert_snapshot!(
+        format!("project_{project}_flake_nix"),
+        read(&dir, "flake.nix")
+    );
+    assert_eq!(read(&dir, "flake.lock"), read(repo, "component/flake.lock"));
+    report
+}
+
 #[test]
 fn projects_are_detected_built_and_pinned() {
     if !common::nix_available("projects_are_detected_built_and_pinned") {
         return;
     }
     let repo = projects_repo(&["tlsping", "rgrep", "pinger"]);
-    let stub = stub_args();
     for (project, kind) in [("tlsping", "make"), ("rgrep", "cargo"), ("pinger", "go")] {
-        let mut args = vec![project];
-        args.extend(stub.iter().map(String::as_str));
-        let (code, report) = gen_flake(repo.path(), &args);
-        assert_eq!(code, 0, "{project}: {report:#}");
-        assert_eq!(report["validated"], "build", "{project}");
-        assert_eq!(report["project"][0]["kind"], kind);
-        let dir = repo.path().join(project);
-        insta::assert_snapshot!(
-            format!("project_{project}_flake_nix"),
-            read(&dir, "flake.nix")
-        );
-        assert_eq!(
-            read(&dir, "flake.lock"),
-            read(repo.path(), "component/flake.lock")
-        );
+        generate_project(repo.path(), project, kind);
     }
     // The scripts of the project are in its devShell and checked there.
     let dir = repo.path().join("tlsping");
@@ -388,21 +392,11 @@ fn npm_and_python_projects_build_with_their_dependencies() {
         ("fetchurls", "python", "requirements.txt"),
     ];
     let repo = projects_repo(&projects.map(|(name, ..)| name));
-    let stub = stub_args();
     for (project, kind, file) in projects {
-        let mut args = vec![project];
-        args.extend(stub.iter().map(String::as_str));
-        let (code, report) = gen_flake(repo.path(), &args);
-        assert_eq!(code, 0, "{project}: {report:#}");
-        assert_eq!(report["validated"], "build", "{project}");
-        assert_eq!(report["project"][0]["kind"], kind);
+        let report = generate_project(repo.path(), project, kind);
         assert_eq!(report["project"][0]["file"], file);
         assert_eq!(report["unresolved"], serde_json::json!([]), "{project}");
         assert_eq!(report["project"][0]["unresolved"], serde_json::json!([]));
-        insta::assert_snapshot!(
-            format!("project_{project}_flake_nix"),
-            read(&repo.path().join(project), "flake.nix")
-        );
     }
     let greeter = read(&repo.path().join("greeter"), "flake.nix");
     assert!(!greeter.contains("lib.fakeHash"));
