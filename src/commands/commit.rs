@@ -98,14 +98,21 @@ pub fn plan(
 
 impl Planned {
     /// Commits the written files: `<ID> nfai: <summary>`, then what changed and how it was
-    /// validated. Returns the commit id.
+    /// validated. Returns the commit id. Planned files that were not written (a flake.lock
+    /// that could not be locked offline) are left out: nfai writes files, never deletes them.
     pub fn commit(&self, summary: &str, changed: &str, validated: &str) -> anyhow::Result<String> {
+        let files: Vec<String> = self
+            .files
+            .iter()
+            .filter(|f| self.dir.join(f).exists())
+            .cloned()
+            .collect();
         let message = format!(
             "{} nfai: {summary}\n\nChanged: {changed}\nFiles: {}\nValidated: {validated}\n",
             self.id,
-            self.files.join(", ")
+            files.join(", ")
         );
-        let id = git::commit_paths(&self.dir, &self.files, &message)
+        let id = git::commit_paths(&self.dir, &files, &message)
             .context("the change is written but could not be committed")?;
         eprintln!("nfai: committed the change as {}", &id[..id.len().min(12)]);
         Ok(id)

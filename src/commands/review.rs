@@ -31,10 +31,16 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
     let input = |e: review::ReviewError| InputError(e.to_string());
     let mut report = review::review(&opts).map_err(input)?;
     if args.fix {
+        let targets = gen_flake_targets(&opts.root, &report);
         let planned = match &args.commit {
             Some(id) => {
                 let preview = fix(&opts.root, &report, true, style)?;
-                let files = preview.files.iter().map(PathBuf::from).collect::<Vec<_>>();
+                let mut files = preview.files.iter().map(PathBuf::from).collect::<Vec<_>>();
+                // The flakes gen-flake writes belong to the same commit.
+                for (dir, _) in &targets {
+                    let dir = PathBuf::from(review::relative(&opts.root, dir));
+                    files.extend(["flake.nix", "flake.lock"].map(|f| dir.join(f)));
+                }
                 if files.is_empty() {
                     None
                 } else {
@@ -60,16 +66,24 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
         for c in &outcome.conflicts {
             eprintln!("nfai review: skipped a fix: {c}");
         }
-        if !args.dry_run && outcome.fixes > 0 {
+        let generated = gen_flakes(&opts.root, targets, args, style)?;
+        if !args.dry_run && (outcome.fixes > 0 || !generated.is_empty()) {
             report = review::review(&opts).map_err(input)?;
             if let Some(planned) = planned {
+                let mut changed = outcome.fixed.clone();
+                changed.extend(generated.iter().map(|d| format!("gen-flake for {d}")));
                 planned.commit(
                     &format!(
-                        "fix {} review finding(s) in {} file(s)",
+                        "fix {} review finding(s) in {} file(s){}",
                         outcome.fixes,
-                        outcome.files.len()
+                        outcome.files.len(),
+                        if generated.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", flakes for {}", generated.join(", "))
+                        }
                     ),
-                    &format!("`nfai review --fix` applied: {}", outcome.fixed.join("; ")),
+                    &format!("`nfai review --fix` applied: {}", changed.join("; ")),
                     &format!(
                         "`nfai review` ran again on the result (Nix files reparsed): {} finding(s) remain",
                         report.findings.len()
@@ -77,12 +91,6 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
                 )?;
             }
         }
-    }
-    if args.fix && args.commit.is_some() {
-        // A commit holds exactly the edits planned above; generated flakes are their own step.
-        eprintln!("nfai review: with --commit, flakes are not generated (run `nfai review --fix` again without it)");
-    } else if args.fix && gen_flakes(&opts.root, &report, args, style)? > 0 && !args.dry_run {
-        report = review::review(&opts).map_err(input)?;
     }
     if args.fix {
         let config = crate::llm::config::resolve(&args.llm, &opts.root)
@@ -103,15 +111,9 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
     Ok(exit_code(&report, args.fail_on))
 }
 
-/// For scripts outside any Nix environment (NF001) and components without a flake (NF004)
-/// whose directory has no flake.nix: `nfai gen-flake` for them, its report on stderr. Returns
-/// how many flakes were generated.
-fn gen_flakes(
-    root: &Path,
-    report: &Report,
-    args: &ReviewArgs,
-    style: Style,
-) -> anyhow::Result<usize> {
+/// Scripts outside any Nix environment (NF001) and components without a flake (NF004) whose
+/// directory has no flake.nix: each directory with what `nfai gen-flake` is given for it.
+fn gen_flake_targets(root: &Path, report: &Report) -> Vec<(PathBuf, Vec<PathBuf>)> {
     let mut targets: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
     for f in &report.findings {
         let Some(file) = f.file.as_deref().map(|p| root.join(p)) else {
@@ -136,7 +138,18 @@ fn gen_flakes(
             None => targets.push((dir, paths)),
         }
     }
-    let mut generated = 0;
+    targets
+}
+
+/// `nfai gen-flake` for each target, its report on stderr. Returns the directories (relative
+/// to the root) whose flake was generated.
+fn gen_flakes(
+    root: &Path,
+    targets: Vec<(PathBuf, Vec<PathBuf>)>,
+    args: &ReviewArgs,
+    style: Style,
+) -> anyhow::Result<Vec<String>> {
+    let mut generated = Vec::new();
     for (dir, paths) in targets {
         let mut argv: Vec<std::ffi::OsString> = vec!["nfai".into(), "gen-flake".into()];
         argv.extend(paths.iter().map(|p| p.clone().into_os_string()));
@@ -156,7 +169,9 @@ fn gen_flakes(
         let shown = if shown.is_empty() { "." } else { &shown };
         eprintln!("nfai review: gen-flake for {shown}");
         let code = super::gen_flake::run_to(&gen, style, &mut std::io::stderr().lock())?;
-        generated += usize::from(code != 2);
+        if code != 2 {
+            generated.push(shown.to_owned());
+        }
     }
     Ok(generated)
 }

@@ -295,19 +295,27 @@ fn package(p: &Detected) -> String {
             );
             "pkgs.buildGoModule"
         }
-        Builder::Npm => {
+        Builder::Npm { build_script } => {
             with("npmDepsHash", "lib.fakeHash".into());
+            if !build_script {
+                with("dontNpmBuild", "true".into());
+            }
             "pkgs.buildNpmPackage"
         }
-        Builder::Python { dependencies } => {
-            with("pyproject", "true".into());
-            with("build-system", "[ pkgs.python3Packages.setuptools ]".into());
-            let deps = if dependencies.is_empty() {
-                "[ ]".to_owned()
-            } else {
-                format!("with pkgs.python3Packages; [ {} ]", dependencies.join(" "))
+        Builder::Python {
+            build_system,
+            dependencies,
+        } => {
+            let python_list = |attrs: &[String]| {
+                if attrs.is_empty() {
+                    "[ ]".to_owned()
+                } else {
+                    format!("with pkgs.python3Packages; [ {} ]", attrs.join(" "))
+                }
             };
-            with("dependencies", deps);
+            with("pyproject", "true".into());
+            with("build-system", python_list(build_system));
+            with("dependencies", python_list(dependencies));
             "pkgs.python3Packages.buildPythonApplication"
         }
         Builder::Stdenv => "pkgs.stdenv.mkDerivation",

@@ -92,6 +92,8 @@ fn review_fix_commits_and_the_commit_reverts_exactly() {
         message.contains("\nValidated: `nfai review` ran again"),
         "{message}"
     );
+    // The component without a flake got one from gen-flake, in the same commit.
+    assert!(message.contains("gen-flake for tools/gen"), "{message}");
     assert_eq!(
         git_out(dir, &["status", "--porcelain"]),
         "?? unrelated.txt",

@@ -292,37 +292,41 @@ fn review_finds_nothing_left_to_generate() {
 /// A project without a flake, in `dst`: the sources of a fixture project (its flake and
 /// harness files left out) plus `fixtures/genflake/projects/<name>`. `tlsping` is
 /// missing-library's C program with a release script, `rgrep` hash-mismatch-cargo's crate,
-/// `pinger` hash-mismatch-vendor's Go module.
+/// `pinger` hash-mismatch-vendor's Go module; `greeter` (npm), `wordfreq` (pyproject.toml) and
+/// `fetchurls` (requirements.txt) are all in `fixtures/genflake/projects`.
 fn project_sources(name: &str, dst: &Path) {
     let from = match name {
-        "tlsping" => "missing-library",
-        "rgrep" => "hash-mismatch-cargo",
-        "pinger" => "hash-mismatch-vendor",
+        "tlsping" => Some("missing-library"),
+        "rgrep" => Some("hash-mismatch-cargo"),
+        "pinger" => Some("hash-mismatch-vendor"),
+        "greeter" | "wordfreq" | "fetchurls" => None,
         _ => panic!("no fixture project {name}"),
     };
     std::fs::create_dir_all(dst).unwrap();
-    common::copy_dir(
-        &common::fixtures().join("projects").join(from),
-        dst,
-        &[
-            "cmd",
-            "expect",
-            "fixed",
-            "setup",
-            "flake.nix",
-            "package.nix",
-        ],
-    );
+    if let Some(from) = from {
+        common::copy_dir(
+            &common::fixtures().join("projects").join(from),
+            dst,
+            &[
+                "cmd",
+                "expect",
+                "fixed",
+                "setup",
+                "flake.nix",
+                "package.nix",
+            ],
+        );
+    }
     let extra = common::fixtures().join("genflake/projects").join(name);
     if extra.is_dir() {
         common::copy_dir(&extra, dst, &[]);
     }
 }
 
-/// The fixture projects in a git repository that also holds a pinned component.
-fn projects_repo() -> tempfile::TempDir {
+/// The fixture projects `names` in a git repository that also holds a pinned component.
+fn projects_repo(names: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["tlsping", "rgrep", "pinger"] {
+    for name in names {
         project_sources(name, &dir.path().join(name));
     }
     let component = dir.path().join("component");
@@ -337,29 +341,33 @@ fn projects_repo() -> tempfile::TempDir {
     dir
 }
 
+/// `gen-flake PROJECT` in `repo` (from `projects_repo`): detected as `kind`, built, pinned
+/// like the repository's component; flake.nix is snapshotted. Returns the report.
+fn generate_project(repo: &Path, project: &str, kind: &str) -> serde_json::Value {
+    let mut args = vec![project];
+    let stub = stub_args();
+    args.extend(stub.iter().map(String::as_str));
+    let (code, report) = gen_flake(repo, &args);
+    assert_eq!(code, 0, "{project}: {report:#}");
+    assert_eq!(report["validated"], "build", "{project}");
+    assert_eq!(report["project"][0]["kind"], kind);
+    let dir = repo.join(project);
+    insta::assert_snapshot!(
+        format!("project_{project}_flake_nix"),
+        read(&dir, "flake.nix")
+    );
+    assert_eq!(read(&dir, "flake.lock"), read(repo, "component/flake.lock"));
+    report
+}
+
 #[test]
 fn projects_are_detected_built_and_pinned() {
     if !common::nix_available("projects_are_detected_built_and_pinned") {
         return;
     }
-    let repo = projects_repo();
-    let stub = stub_args();
+    let repo = projects_repo(&["tlsping", "rgrep", "pinger"]);
     for (project, kind) in [("tlsping", "make"), ("rgrep", "cargo"), ("pinger", "go")] {
-        let mut args = vec![project];
-        args.extend(stub.iter().map(String::as_str));
-        let (code, report) = gen_flake(repo.path(), &args);
-        assert_eq!(code, 0, "{project}: {report:#}");
-        assert_eq!(report["validated"], "build", "{project}");
-        assert_eq!(report["project"][0]["kind"], kind);
-        let dir = repo.path().join(project);
-        insta::assert_snapshot!(
-            format!("project_{project}_flake_nix"),
-            read(&dir, "flake.nix")
-        );
-        assert_eq!(
-            read(&dir, "flake.lock"),
-            read(repo.path(), "component/flake.lock")
-        );
+        generate_project(repo.path(), project, kind);
     }
     // The scripts of the project are in its devShell and checked there.
     let dir = repo.path().join("tlsping");
@@ -368,6 +376,42 @@ fn projects_are_detected_built_and_pinned() {
     let pinger = read(&repo.path().join("pinger"), "flake.nix");
     assert!(!pinger.contains("lib.fakeHash"));
     assert!(pinger.contains("vendorHash = \"sha256-"));
+}
+
+/// npm and Python projects build with buildNpmPackage and buildPythonApplication: the
+/// npmDepsHash comes from the build's `got:`, the Python build backend and requirements are
+/// mapped to python3Packages attributes that the build and the runtime dependency check find.
+#[test]
+fn npm_and_python_projects_build_with_their_dependencies() {
+    if !common::nix_available("npm_and_python_projects_build_with_their_dependencies") {
+        return;
+    }
+    let projects = [
+        ("greeter", "npm", "package.json"),
+        ("wordfreq", "python", "pyproject.toml"),
+        ("fetchurls", "python", "requirements.txt"),
+    ];
+    let repo = projects_repo(&projects.map(|(name, ..)| name));
+    for (project, kind, file) in projects {
+        let report = generate_project(repo.path(), project, kind);
+        assert_eq!(report["project"][0]["file"], file);
+        assert_eq!(report["unresolved"], serde_json::json!([]), "{project}");
+        assert_eq!(report["project"][0]["unresolved"], serde_json::json!([]));
+    }
+    let greeter = read(&repo.path().join("greeter"), "flake.nix");
+    assert!(!greeter.contains("lib.fakeHash"));
+    assert!(greeter.contains("npmDepsHash = \"sha256-"));
+    // package.json has no build script, which buildNpmPackage would run.
+    assert!(greeter.contains("dontNpmBuild = true;"));
+    // The build backend of pyproject.toml; setuptools for setup.py.
+    let wordfreq = read(&repo.path().join("wordfreq"), "flake.nix");
+    assert!(wordfreq.contains("build-system = with pkgs.python3Packages; [ hatchling ];"));
+    assert!(wordfreq.contains("dependencies = with pkgs.python3Packages; [ requests click ];"));
+    let fetchurls = read(&repo.path().join("fetchurls"), "flake.nix");
+    assert!(fetchurls.contains("build-system = with pkgs.python3Packages; [ setuptools ];"));
+    assert!(
+        fetchurls.contains("dependencies = with pkgs.python3Packages; [ requests flask numpy ];")
+    );
 }
 
 #[test]

@@ -21,10 +21,15 @@ pub enum Builder {
     Rust,
     /// `buildGoModule`; `vendorHash` is null without dependencies.
     Go { has_deps: bool },
-    /// `buildNpmPackage` with `npmDepsHash`.
-    Npm,
-    /// `python3Packages.buildPythonApplication` with these python3Packages attributes.
-    Python { dependencies: Vec<String> },
+    /// `buildNpmPackage` with `npmDepsHash`; `npm run build` only when package.json has a
+    /// `build` script (buildNpmPackage fails on a missing one).
+    Npm { build_script: bool },
+    /// `python3Packages.buildPythonApplication` with these python3Packages attributes as
+    /// build-system (the build backend) and dependencies.
+    Python {
+        build_system: Vec<String>,
+        dependencies: Vec<String>,
+    },
     /// `stdenv.mkDerivation` (CMake, Meson, make).
     Stdenv,
 }
@@ -180,18 +185,43 @@ mod tests {
         )]);
         let d = &detect(dir.path())[0];
         assert_eq!((d.pname.as_str(), d.version.as_str()), ("web", "3.1.0"));
+        assert_eq!(
+            d.builder,
+            Builder::Npm {
+                build_script: false
+            }
+        );
+        let dir = project(&[("package.json", "{\"scripts\": {\"build\": \"tsc\"}}")]);
+        let d = &detect(dir.path())[0];
+        assert_eq!(d.builder, Builder::Npm { build_script: true });
 
         let dir = project(&[(
             "pyproject.toml",
-            "[project]\nname = \"report\"\nversion = \"0.4\"\ndependencies = [\"requests>=2\", \"PyYAML\", \"nosuchlib\"]\n",
+            "[build-system]\nrequires = [\"hatchling>=1.18\"]\n[project]\nname = \"report\"\nversion = \"0.4\"\ndependencies = [\"requests>=2\", \"PyYAML\", \"nosuchlib\"]\n",
         )]);
         let d = &detect(dir.path())[0];
         assert_eq!(
             d.builder,
             Builder::Python {
+                build_system: vec!["hatchling".into()],
                 dependencies: vec!["requests".into(), "pyyaml".into()]
             }
         );
         assert_eq!(d.unresolved, ["nosuchlib (pyproject.toml)"]);
+
+        // Requirements only: setuptools builds setup.py, and without one there is nothing to build.
+        let dir = project(&[("requirements.txt", "numpy\nrequests==2.31 # http\nnumpy\n")]);
+        let d = &detect(dir.path())[0];
+        assert_eq!(
+            d.builder,
+            Builder::Python {
+                build_system: vec!["setuptools".into()],
+                dependencies: vec!["numpy".into(), "requests".into()]
+            }
+        );
+        assert_eq!(
+            d.unresolved,
+            ["setup.py or pyproject.toml (the package has no build)"]
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! npm projects: `package.json` (name without its scope, version); `package-lock.json` is what
-//! buildNpmPackage fetches the dependencies from.
+//! buildNpmPackage fetches the dependencies from; its `build` script, if any, is the build.
 
 use std::path::Path;
 
@@ -25,7 +25,9 @@ impl Detector for Npm {
             file: "package.json",
             pname: name.unwrap_or_else(|| dir_name(dir)),
             version: field("version").unwrap_or("0.1.0").to_owned(),
-            builder: Builder::Npm,
+            builder: Builder::Npm {
+                build_script: manifest.pointer("/scripts/build").is_some(),
+            },
             native: vec!["nodejs".into()],
             libs: vec![],
             unresolved,

@@ -19,6 +19,31 @@ fn requirement_name(line: &str) -> Option<String> {
     Some(line[..end].to_ascii_lowercase().replace('_', "-"))
 }
 
+/// The python3Packages attribute of a distribution: most install the module of their name;
+/// others (PyYAML: `yaml`) are known by their attribute.
+fn attribute(name: &str) -> Option<String> {
+    crate::knowledge::for_python_module(&name.replace('-', "_"))
+        .or_else(|| crate::knowledge::for_python_distribution(name))
+        .map(|a| a.trim_start_matches("python3Packages.").to_owned())
+}
+
+/// Maps requirement strings to attributes; those no table maps go to `unresolved`.
+fn attributes<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    file: &str,
+    unresolved: &mut Vec<String>,
+) -> Vec<String> {
+    let mut attrs = Vec::new();
+    for n in names.into_iter().filter_map(requirement_name) {
+        match attribute(&n) {
+            Some(a) if !attrs.contains(&a) => attrs.push(a),
+            Some(_) => {}
+            None => unresolved.push(format!("{n} ({file})")),
+        }
+    }
+    attrs
+}
+
 impl Detector for Python {
     fn id(&self) -> &'static str {
         "python"
@@ -42,40 +67,47 @@ impl Detector for Python {
                 .and_then(|v| v.as_str())
                 .map(String::from)
         };
-        let mut names: Vec<String> = project
-            .and_then(|p| p.get("dependencies"))
-            .and_then(|d| d.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| requirement_name(v.as_str()?))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let strings = |v: Option<&toml::Value>| -> Vec<String> {
+            v.and_then(|d| d.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| Some(v.as_str()?.to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut unresolved = Vec::new();
+        // buildPythonApplication builds with pypa build, which needs one of these two.
+        if pyproject.is_none() && !dir.join("setup.py").is_file() {
+            unresolved.push("setup.py or pyproject.toml (the package has no build)".into());
+        }
+        // Without a [build-system] table, pip and build fall back to setuptools.
+        let mut requires = strings(
+            pyproject
+                .as_ref()
+                .and_then(|p| p.get("build-system"))
+                .and_then(|b| b.get("requires")),
+        );
+        if requires.is_empty() {
+            requires.push("setuptools".into());
+        }
+        let build_system = attributes(requires.iter().map(String::as_str), file, &mut unresolved);
+        let mut names = strings(project.and_then(|p| p.get("dependencies")));
         names.extend(
             requirements
                 .iter()
-                .flat_map(|r| r.lines().filter_map(requirement_name)),
+                .flat_map(|r| r.lines().map(String::from)),
         );
-        let mut dependencies = Vec::new();
-        let mut unresolved = Vec::new();
-        for n in names {
-            // Most distributions install the module of their name; others (PyYAML: `yaml`)
-            // are known by their attribute.
-            let attr = crate::knowledge::for_python_module(&n.replace('-', "_"))
-                .or_else(|| crate::knowledge::for_python_distribution(&n))
-                .map(|a| a.trim_start_matches("python3Packages.").to_owned());
-            match attr {
-                Some(a) => dependencies.push(a),
-                None => unresolved.push(format!("{n} ({file})")),
-            }
-        }
-        dependencies.dedup();
+        let dependencies = attributes(names.iter().map(String::as_str), file, &mut unresolved);
         Some(Detected {
             kind: self.id(),
             file,
             pname: field("name").unwrap_or_else(|| dir_name(dir)),
             version: field("version").unwrap_or_else(|| "0.1.0".into()),
-            builder: Builder::Python { dependencies },
+            builder: Builder::Python {
+                build_system,
+                dependencies,
+            },
             native: vec![],
             libs: vec![],
             unresolved,
