@@ -29,6 +29,10 @@
           (lib.fileset.maybeMissing ./tests)
           (lib.fileset.maybeMissing ./benches)
           (lib.fileset.maybeMissing ./fixtures)
+          # read by the tests of the CI recipes, the hooks and this flake
+          (lib.fileset.maybeMissing ./docs)
+          ./.pre-commit-hooks.yaml
+          ./flake.nix
         ];
       };
 
@@ -40,6 +44,17 @@
           inherit src;
 
           cargoLock.lockFile = ./Cargo.lock;
+
+          nativeBuildInputs = [ pkgs.installShellFiles ];
+          # Completions and man pages come from the clap definitions of the built binary.
+          postInstall = lib.optionalString (pkgs.stdenv.buildPlatform.canExecute pkgs.stdenv.hostPlatform) ''
+            installShellCompletion --cmd nfai \
+              --bash <($out/bin/nfai completions bash) \
+              --zsh <($out/bin/nfai completions zsh) \
+              --fish <($out/bin/nfai completions fish)
+            $out/bin/nfai man --out-dir man
+            installManPage man/*.1
+          '';
 
           # `cargo test` runs in checkPhase. Tests that drive a real Nix skip themselves
           # when `nix` is not on PATH (as inside the build sandbox) unless NFAI_REQUIRE_NIX=1.
@@ -59,6 +74,8 @@
         nfai = mkNfai pkgs;
         default = nfai;
       });
+
+      overlays.default = final: _prev: { nfai = mkNfai final; };
 
       apps = forAllSystems (pkgs: {
         default = {
@@ -92,7 +109,7 @@
         in
         {
           # building the package runs `cargo test` in its checkPhase
-          inherit package;
+          tests = package;
 
           # clippy needs the vendored dependencies, so it reuses the package derivation
           clippy = package.overrideAttrs (old: {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 
 use crate::cli::ExplainFailureArgs;
+use crate::commands::progress::Progress;
 use crate::commands::{InputError, Interrupted};
 use crate::diagnose::{Finding, Fix};
 use crate::fix::{self, Project};
@@ -70,12 +71,14 @@ pub fn propose(
         max_candidates: args.max_candidates,
     };
     // Ctrl-C drops the validation: its Nix processes are killed and the scratch copy removed.
+    let progress = Progress::start(&format!("validating fixes ({})", target.name()));
     let outcome = runtime.block_on(async {
         tokio::select! {
             outcome = validate::validate(&project, &candidates, &plan) => Some(outcome),
             _ = tokio::signal::ctrl_c() => None,
         }
     });
+    drop(progress);
     let Some(outcome) = outcome else {
         return Err(Interrupted.into());
     };

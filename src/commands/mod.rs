@@ -1,10 +1,13 @@
 //! One file per subcommand: orchestration only. This layer is the only one that writes
 //! user files and decides exit codes.
 
+pub mod completions;
 pub mod explain;
 pub mod explain_failure;
 pub mod fix;
 pub mod llm_key;
+pub mod man;
+pub mod progress;
 pub mod review;
 
 use crate::cli::{Cli, Command};
@@ -20,6 +23,15 @@ pub struct InputError(pub String);
 #[error("interrupted")]
 pub struct Interrupted;
 
+/// A failure of nfai after the user's command ran: reported, but the exit code stays the
+/// command's, so nfai never hides a success or changes a failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{error:#}")]
+pub struct AfterCommand {
+    pub code: i32,
+    pub error: anyhow::Error,
+}
+
 /// Runs the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     let style = Style::new(cli.color);
@@ -28,5 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Explain(args) => explain::run(&args),
         Command::LlmKey(args) => llm_key::run(&args),
         Command::Review(args) => review::run(&args, style),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     }
 }

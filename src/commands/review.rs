@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::cli::review::{FailOn, ReviewArgs};
+use crate::commands::progress::Progress;
 use crate::commands::InputError;
 use crate::nix::edit::{self, TextEdit};
 use crate::render::review::{render, ReviewFormat};
@@ -27,7 +28,11 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
             .map_or(0, |d| d.as_secs() as i64),
     };
     let input = |e: review::ReviewError| InputError(e.to_string());
-    let mut report = review::review(&opts).map_err(input)?;
+    let reviewed = |opts: &Options| {
+        let _progress = Progress::start("reviewing");
+        review::review(opts).map_err(input)
+    };
+    let mut report = reviewed(&opts)?;
     if args.fix {
         let outcome = fix(&opts.root, &report, args.dry_run, style)?;
         // The diff goes where a person reads it; machine formats keep stdout clean.
@@ -45,11 +50,29 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
             eprintln!("nfai review: skipped a fix: {c}");
         }
         if !args.dry_run && outcome.fixes > 0 {
-            report = review::review(&opts).map_err(input)?;
+            report = reviewed(&opts)?;
         }
     }
     out.write_all(render(&report, args.format, style).as_bytes())?;
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        job_summary(Path::new(&path), &report)?;
+    }
     Ok(exit_code(&report, args.fail_on))
+}
+
+/// Appends the Markdown report to the GitHub Actions job summary (the file the runner names
+/// in $GITHUB_STEP_SUMMARY), whatever the output format.
+fn job_summary(path: &Path, report: &Report) -> anyhow::Result<()> {
+    let failed =
+        |e: std::io::Error| InputError(format!("GITHUB_STEP_SUMMARY {}: {e}", path.display()));
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(failed)?;
+    let summary = render(report, ReviewFormat::Markdown, Style::plain());
+    file.write_all(summary.as_bytes()).map_err(failed)?;
+    Ok(())
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> i32 {

@@ -3,5 +3,7 @@
 mod common;
 mod explain_failure;
 mod fix;
+mod hardening;
 mod llm;
+mod packaging;
 mod review;
