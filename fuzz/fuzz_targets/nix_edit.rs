@@ -1,35 +1,44 @@
 //! Fuzzes the Nix edit layer: arbitrary byte-range edits are applied exactly or refused, and
-//! the structural edits of a file that parses give a file that still parses.
+//! the structural edits of a file that parses give a file that still parses. Input: Nix text,
+//! then after a NUL byte the bytes the edits are drawn from (so .nix files seed it as is).
 #![no_main]
 
-use libfuzzer_sys::{arbitrary::Arbitrary, fuzz_target};
+use arbitrary::{Arbitrary, Unstructured};
+use libfuzzer_sys::fuzz_target;
 use nfai::fix::rewrite::NixFile;
 use nfai::nix::edit::{self, TextEdit};
 use nfai::nix::syntax;
 use rnix::SyntaxKind;
 
 #[derive(Arbitrary, Debug)]
-struct Input<'a> {
-    text: &'a str,
-    edits: Vec<(u16, u16, &'a str)>,
+struct Edits<'a> {
     /// Picks the name the structural edits use; fixers only ever pass identifiers.
     name: u8,
+    ranges: Vec<(u16, u16, &'a str)>,
 }
 
 const NAMES: &[&str] = &["buildInputs", "nativeBuildInputs", "cmake", "preBuild", "x", "pkgs"];
 
-fuzz_target!(|input: Input| {
+fuzz_target!(|data: &[u8]| {
+    let split = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+    let Ok(text) = std::str::from_utf8(&data[..split]) else {
+        return;
+    };
+    let rest = data.get(split + 1..).unwrap_or_default();
+    let Ok(input) = Edits::arbitrary_take_rest(Unstructured::new(rest)) else {
+        return;
+    };
     let edits: Vec<TextEdit> = input
-        .edits
+        .ranges
         .iter()
         .map(|&(a, b, t)| TextEdit::replace("f.nix", usize::from(a)..usize::from(b), t))
         .collect();
     let refs: Vec<&TextEdit> = edits.iter().collect();
-    if let Ok(out) = edit::apply(input.text, &refs) {
-        assert_eq!(out, splice(input.text, &refs));
+    if let Ok(out) = edit::apply(text, &refs) {
+        assert_eq!(out, splice(text, &refs));
     }
 
-    let Some(file) = NixFile::parse("f.nix".as_ref(), input.text.to_owned()) else {
+    let Some(file) = NixFile::parse("f.nix".as_ref(), text.to_owned()) else {
         return;
     };
     let name = NAMES[usize::from(input.name) % NAMES.len()];

@@ -2,7 +2,8 @@
 //! annotations stay one line each, and Markdown keeps log text out of markup.
 #![no_main]
 
-use libfuzzer_sys::{arbitrary::Arbitrary, fuzz_target};
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
 use nfai::diagnose::{self, Attempt, Culprit, Evidence, Fix, Secondary};
 use nfai::render::review::{render, ReviewFormat};
 use nfai::render::style::{ColorChoice, Style};

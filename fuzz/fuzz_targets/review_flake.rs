@@ -1,21 +1,25 @@
-//! Fuzzes review's flake.nix and flake.lock readers and the lock graph helpers.
+//! Fuzzes review's flake.nix and flake.lock readers and the lock graph helpers. Input:
+//! flake.nix, then after a NUL byte flake.lock, then after another an input path (names
+//! separated by `/`), so fixture flakes seed it as is.
 #![no_main]
 
-use libfuzzer_sys::{arbitrary::Arbitrary, fuzz_target};
+use libfuzzer_sys::fuzz_target;
 use nfai::review::flake::Flake;
 
-#[derive(Arbitrary, Debug)]
-struct Input<'a> {
-    flake: &'a str,
-    lock: Option<&'a str>,
-    path: Vec<String>,
-}
-
-fuzz_target!(|input: Input| {
+fuzz_target!(|text: &str| {
+    let mut parts = text.splitn(3, '\0');
+    let nix = parts.next().unwrap_or_default();
+    let lock = parts.next();
+    let path: Vec<String> = parts
+        .next()
+        .unwrap_or_default()
+        .split('/')
+        .map(str::to_owned)
+        .collect();
     let flake = Flake::new(
         "sub/flake.nix",
-        input.flake.to_owned(),
-        input.lock.map(|l| ("sub/flake.lock".to_owned(), l)),
+        nix.to_owned(),
+        lock.map(|l| ("sub/flake.lock".to_owned(), l)),
     );
     let _ = flake.path("flake.lock");
     let Some(lock) = flake.valid_lock() else {
@@ -30,5 +34,5 @@ fuzz_target!(|input: Input| {
         let _ = flake.input(&name);
     }
     let _ = lock.node_range(&root);
-    let _ = lock.resolve(&input.path);
+    let _ = lock.resolve(&path);
 });

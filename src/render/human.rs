@@ -37,7 +37,8 @@ pub fn finding(f: &Finding, style: Style) -> String {
             for (n, text) in &f.snippet {
                 let _ = writeln!(out, "{} {text}", style.gutter(&format!("{n:>width$} |")));
                 if Some(*n) == c.line {
-                    let col = c.column.unwrap_or(1).max(1) as usize;
+                    // The column comes from the log: a bogus one must not pad beyond the line.
+                    let col = (c.column.unwrap_or(1).max(1) as usize).min(text.chars().count() + 1);
                     let _ = writeln!(
                         out,
                         "{pad} {} {}{}",
@@ -194,4 +195,27 @@ fn wrap(text: &str, indent: usize) -> String {
         col += word.len();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::Culprit;
+
+    /// Found by fuzzing: a column far beyond the line (from a garbled log) padded the caret
+    /// with that many spaces.
+    #[test]
+    fn caret_stays_within_the_line() {
+        let mut f = Finding::no_failure("");
+        f.category = "syntax_error";
+        f.culprit = Some(Culprit {
+            file: Some("a.nix".into()),
+            line: Some(1),
+            column: Some(656_434_548),
+            attribute: None,
+        });
+        f.snippet = vec![(1, "{ x = 1; }".into())];
+        let out = finding(&f, Style::plain());
+        assert!(out.contains(&format!("| {}^\n", " ".repeat(10))), "{out}");
+    }
 }

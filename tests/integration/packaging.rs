@@ -79,19 +79,7 @@ fn nfai_args(line: &str) -> Vec<String> {
 fn github_recipes_review_the_diff_and_publish_it() {
     let w = yaml("docs/ci/github-code-scanning.yml");
     assert_eq!(w["permissions"]["security-events"], "write");
-    let steps = steps(&w);
-    assert_eq!(
-        steps[0]["with"]["fetch-depth"], 0,
-        "--diff needs the history"
-    );
-    let review = steps
-        .iter()
-        .find_map(|s| s["run"].as_str().filter(|r| r.contains(" review ")))
-        .expect("a review step");
-    assert_eq!(
-        nfai_args(review),
-        ["review", "--diff", "origin/main", "--format", "sarif"]
-    );
+    let (steps, review) = review_step(&w, "sarif");
     let sarif = review.rsplit_once('>').unwrap().1.trim();
     let upload = steps
         .iter()
@@ -107,17 +95,26 @@ fn github_recipes_review_the_diff_and_publish_it() {
         "findings fail the review step; the upload must still run"
     );
 
-    let w = yaml("docs/ci/github-annotations.yml");
-    let steps = self::steps(&w);
-    assert_eq!(steps[0]["with"]["fetch-depth"], 0);
+    review_step(&yaml("docs/ci/github-annotations.yml"), "github");
+}
+
+/// The workflow's steps and its review command line, checked: full history checked out,
+/// and `review --diff origin/main --format FORMAT`.
+fn review_step<'a>(workflow: &'a Value, format: &str) -> (Vec<&'a Value>, &'a str) {
+    let steps = steps(workflow);
+    assert_eq!(
+        steps[0]["with"]["fetch-depth"], 0,
+        "--diff needs the history"
+    );
     let review = steps
         .iter()
         .find_map(|s| s["run"].as_str().filter(|r| r.contains(" review ")))
         .expect("a review step");
     assert_eq!(
         nfai_args(review),
-        ["review", "--diff", "origin/main", "--format", "github"]
+        ["review", "--diff", "origin/main", "--format", format]
     );
+    (steps, review)
 }
 
 #[test]
@@ -270,15 +267,10 @@ fn flake_outputs() {
         assert!(text.contains(installed), "postInstall: {installed}");
     }
     if nix_available("flake_outputs") {
-        let out = std::process::Command::new("nix-instantiate")
+        assert_cmd::Command::new("nix-instantiate")
             .args(["--parse", "flake.nix"])
             .current_dir(repo())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .assert()
+            .success();
     }
 }
