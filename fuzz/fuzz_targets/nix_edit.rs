@@ -17,7 +17,14 @@ struct Edits<'a> {
     ranges: Vec<(u16, u16, &'a str)>,
 }
 
-const NAMES: &[&str] = &["buildInputs", "nativeBuildInputs", "cmake", "preBuild", "x", "pkgs"];
+const NAMES: &[&str] = &[
+    "buildInputs",
+    "nativeBuildInputs",
+    "cmake",
+    "preBuild",
+    "x",
+    "pkgs",
+];
 
 fuzz_target!(|data: &[u8]| {
     let split = data.iter().position(|&b| b == 0).unwrap_or(data.len());

@@ -113,7 +113,13 @@ fn explain_failure(src: &mut Source) {
     let json = nfai::render::json::finding(&f);
     serde_json::from_str::<serde_json::Value>(&json).expect("valid JSON");
     let md = nfai::render::markdown::finding(&f);
-    assert_no_markup(&md, &["<details><summary>Evidence from the log</summary>", "</details>"]);
+    assert_no_markup(
+        &md,
+        &[
+            "<details><summary>Evidence from the log</summary>",
+            "</details>",
+        ],
+    );
 }
 
 fn review(src: &mut Source) {
@@ -152,7 +158,11 @@ fn review(src: &mut Source) {
         stats: Stats::default(),
         commit_range: src.flag(15).then(|| src.text()),
     };
-    let _ = render(&report, ReviewFormat::Human, Style::new(ColorChoice::Always));
+    let _ = render(
+        &report,
+        ReviewFormat::Human,
+        Style::new(ColorChoice::Always),
+    );
     let _ = render(&report, ReviewFormat::Markdown, Style::plain());
     for format in [ReviewFormat::Json, ReviewFormat::Sarif] {
         let out = render(&report, format, Style::plain());
