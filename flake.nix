@@ -38,6 +38,10 @@
 
       mkNfai =
         pkgs:
+        let
+          # Completions and man pages come from the built binary, so it must run here.
+          canRun = pkgs.stdenv.buildPlatform.canExecute pkgs.stdenv.hostPlatform;
+        in
         pkgs.rustPlatform.buildRustPackage {
           pname = cargoToml.package.name;
           inherit (cargoToml.package) version;
@@ -46,8 +50,8 @@
           cargoLock.lockFile = ./Cargo.lock;
 
           nativeBuildInputs = [ pkgs.installShellFiles ];
-          # Completions and man pages come from the clap definitions of the built binary.
-          postInstall = lib.optionalString (pkgs.stdenv.buildPlatform.canExecute pkgs.stdenv.hostPlatform) ''
+          # from the clap definitions: `nfai completions SHELL`, `nfai man`
+          postInstall = lib.optionalString canRun ''
             installShellCompletion --cmd nfai \
               --bash <($out/bin/nfai completions bash) \
               --zsh <($out/bin/nfai completions zsh) \
