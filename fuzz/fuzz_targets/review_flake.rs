@@ -1,4 +1,4 @@
-//! Fuzzes review's flake.nix and flake.lock readers and the lock graph helpers. Input:
+//! Fuzzes review's flake.nix and flake.lock readers and the lock graph queries. Input:
 //! flake.nix, then after a NUL byte flake.lock, then after another an input path (names
 //! separated by `/`), so fixture flakes seed it as is.
 #![no_main]
