@@ -162,7 +162,15 @@ impl NixFile {
             Some(node) => {
                 let start = syntax::range(&node).start;
                 let indent = syntax::indent_at(&self.text, start).to_owned();
-                let at = syntax::line_end(&self.text, syntax::range(&node).end);
+                let end = syntax::range(&node).end;
+                let line_end = syntax::line_end(&self.text, end);
+                // After the anchor's line, unless code (a closing brace) follows it there.
+                let rest = self.text[end..line_end].trim_start();
+                let at = if rest.is_empty() || rest.starts_with('#') {
+                    line_end
+                } else {
+                    end
+                };
                 let newline = if self.text[..at].ends_with('\n') {
                     ""
                 } else {
@@ -334,6 +342,22 @@ fn top_lambda(root: &SyntaxNode) -> Option<SyntaxNode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing: with the closing brace on the last binding's line, the new binding
+    /// went after the brace.
+    #[test]
+    fn binding_added_before_a_brace_on_the_same_line() {
+        let text = "{\n  inputs.nixpkgs.url = \"x\";}\n";
+        let f = NixFile::parse(Path::new("f.nix"), text.into()).unwrap();
+        let set = syntax::body_attrset(&f.root).unwrap();
+        let e = f.add_binding(&set, "buildInputs", "[ hello ]");
+        let out = edit::apply(text, &[&e]).unwrap();
+        assert_eq!(
+            out,
+            "{\n  inputs.nixpkgs.url = \"x\";\n  buildInputs = [ hello ];\n}\n"
+        );
+        assert!(syntax::parse(&out).errors().is_empty());
+    }
     use crate::nix::edit;
 
     fn file(text: &str) -> NixFile {
