@@ -179,7 +179,15 @@ impl NixFile {
                 self.edit(at..at, format!("{newline}{indent}{key} = {value};\n"))
             }
             None => {
-                let open = usize::from(attrset.text_range().start()) + 1;
+                // After `{`, which is not the set's first character in `rec { }`.
+                let open = attrset
+                    .children_with_tokens()
+                    .filter_map(|c| c.into_token())
+                    .find(|t| t.kind() == SyntaxKind::TOKEN_L_BRACE)
+                    .map_or(syntax::range(attrset).start, |t| {
+                        usize::from(t.text_range().start())
+                    })
+                    + 1;
                 let indent = format!("{}  ", syntax::indent_at(&self.text, open - 1));
                 self.edit(open..open, format!("\n{indent}{key} = {value};\n"))
             }
@@ -346,7 +354,7 @@ mod tests {
     /// Found by fuzzing: with the closing brace on the last binding's line, the new binding
     /// went after the brace.
     #[test]
-    fn binding_added_before_a_brace_on_the_same_line() {
+    fn added_bindings_stay_inside_the_braces() {
         let text = "{\n  inputs.nixpkgs.url = \"x\";}\n";
         let f = NixFile::parse(Path::new("f.nix"), text.into()).unwrap();
         let set = syntax::body_attrset(&f.root).unwrap();
@@ -357,6 +365,12 @@ mod tests {
             "{\n  inputs.nixpkgs.url = \"x\";\n  buildInputs = [ hello ];\n}\n"
         );
         assert!(syntax::parse(&out).errors().is_empty());
+
+        // Found by fuzzing: in an empty `rec { }` the binding went after `r`.
+        let f = NixFile::parse(Path::new("f.nix"), "rec {}".into()).unwrap();
+        let set = syntax::body_attrset(&f.root).unwrap();
+        let e = f.add_binding(&set, "x", "1");
+        assert_eq!(edit::apply(&f.text, &[&e]).unwrap(), "rec {\n  x = 1;\n}");
     }
     use crate::nix::edit;
 
