@@ -29,17 +29,36 @@
           (lib.fileset.maybeMissing ./tests)
           (lib.fileset.maybeMissing ./benches)
           (lib.fileset.maybeMissing ./fixtures)
+          # read by the tests of the CI recipes, the hooks and this flake
+          (lib.fileset.maybeMissing ./docs)
+          ./.pre-commit-hooks.yaml
+          ./flake.nix
         ];
       };
 
       mkNfai =
         pkgs:
+        let
+          # Completions and man pages come from the built binary, so it must run here.
+          canRun = pkgs.stdenv.buildPlatform.canExecute pkgs.stdenv.hostPlatform;
+        in
         pkgs.rustPlatform.buildRustPackage {
           pname = cargoToml.package.name;
           inherit (cargoToml.package) version;
           inherit src;
 
           cargoLock.lockFile = ./Cargo.lock;
+
+          nativeBuildInputs = [ pkgs.installShellFiles ];
+          # from the clap definitions: `nfai completions SHELL`, `nfai man`
+          postInstall = lib.optionalString canRun ''
+            installShellCompletion --cmd nfai \
+              --bash <($out/bin/nfai completions bash) \
+              --zsh <($out/bin/nfai completions zsh) \
+              --fish <($out/bin/nfai completions fish)
+            $out/bin/nfai man --out-dir man
+            installManPage man/*.1
+          '';
 
           # `cargo test` runs in checkPhase. The build sandbox has no `nix`, so the tests
           # that drive a real Nix are skipped here (elsewhere they fail without Nix).
@@ -60,6 +79,8 @@
         nfai = mkNfai pkgs;
         default = nfai;
       });
+
+      overlays.default = final: _prev: { nfai = mkNfai final; };
 
       apps = forAllSystems (pkgs: {
         default = {
@@ -93,7 +114,7 @@
         in
         {
           # building the package runs `cargo test` in its checkPhase
-          inherit package;
+          tests = package;
 
           # clippy needs the vendored dependencies, so it reuses the package derivation
           clippy = package.overrideAttrs (old: {

@@ -9,7 +9,8 @@ fn main() {
         Err(e) if e.is::<nfai::commands::Interrupted>() => 130,
         Err(e) => {
             eprintln!("nfai: error: {e:#}");
-            2
+            e.downcast_ref::<nfai::commands::AfterCommand>()
+                .map_or(2, |a| a.code)
         }
     };
     std::process::exit(code);

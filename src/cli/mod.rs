@@ -48,6 +48,10 @@ pub enum Command {
     /// Write a pinned flake, validated with Nix, for shell scripts (each packaged with exactly
     /// the tools it runs), a project directory, or every component of a repository.
     GenFlake(crate::cli::gen_flake::GenFlakeArgs),
+    /// Print the completion script for a shell, e.g. `nfai completions bash`.
+    Completions(CompletionsArgs),
+    /// Print the man page, or write one page per command with --out-dir.
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -141,4 +145,16 @@ pub struct LlmKeyArgs {
     /// Remove the stored key instead.
     #[arg(long)]
     pub delete: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write nfai.1 and nfai-COMMAND.1 into DIR (created if missing) instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }

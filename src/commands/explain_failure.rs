@@ -8,24 +8,39 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::cli::ExplainFailureArgs;
-use crate::commands::InputError;
+use crate::commands::{AfterCommand, InputError, Interrupted};
 use crate::diagnose::{self, Context, Finding, Workspace};
 use crate::log::{self, BuildLog};
 use crate::nix::runner::{self, RunError};
 use crate::render::{self, style::Style, Format};
 
 pub fn run(args: &ExplainFailureArgs, style: Style) -> anyhow::Result<i32> {
-    let triggers = diagnose::triggers();
-    let (log, code) = if args.command.is_empty() {
-        (read_log(args.log.as_deref())?, 0)
-    } else {
-        match runner::run_and_analyse(&args.command, triggers) {
-            Ok(run) => (run.log, run.code),
-            Err(e @ RunError::Spawn { .. }) => return Err(InputError(e.to_string()).into()),
-            Err(RunError::Log(e)) => return Err(InputError(e.to_string()).into()),
-            Err(e) => return Err(e).context("running the command"),
+    if args.command.is_empty() {
+        let log = read_log(args.log.as_deref())?;
+        explain(args, &log, style)?;
+        return Ok(0);
+    }
+    // From here on the user's command has run: whatever happens, its exit code is ours.
+    let after = |code: i32, error: anyhow::Error| AfterCommand { code, error };
+    let run = match runner::run_and_analyse(&args.command, diagnose::triggers()) {
+        Ok(run) => run,
+        Err(e @ RunError::Spawn { .. }) => return Err(InputError(e.to_string()).into()),
+        Err(RunError::Log { code, source }) => {
+            let what = format!("cannot explain the output of `{}`", args.command.join(" "));
+            return Err(after(code, anyhow::Error::new(source).context(what)).into());
         }
+        Err(e) => return Err(e).context("running the command"),
     };
+    match explain(args, &run.log, style) {
+        Ok(()) => Ok(run.code),
+        Err(e) if e.is::<Interrupted>() => Err(e),
+        Err(e) => Err(after(run.code, e).into()),
+    }
+}
+
+/// Diagnoses `log`, proposes a fix and prints the report (or, with --show-prompt, what a
+/// model would be sent).
+fn explain(args: &ExplainFailureArgs, log: &BuildLog, style: Style) -> anyhow::Result<()> {
     let root = match &args.root {
         Some(r) => r.clone(),
         None => flake_dir(&args.command).unwrap_or_else(|| PathBuf::from(".")),
@@ -37,10 +52,9 @@ pub fn run(args: &ExplainFailureArgs, style: Style) -> anyhow::Result<i32> {
     if !roots.contains(&cwd) {
         roots.push(cwd.clone());
     }
-    let mut finding = diagnose_log(&log, roots, args.no_fetch_log);
+    let mut finding = diagnose_log(log, roots, args.no_fetch_log);
     if args.llm.show_prompt {
-        super::fix::show_prompt(&finding, args, &root)?;
-        return Ok(code);
+        return super::fix::show_prompt(&finding, args, &root);
     }
     if finding.category != "no_failure" {
         super::fix::propose(&mut finding, args, &root, &cwd)?;
@@ -51,8 +65,7 @@ pub fn run(args: &ExplainFailureArgs, style: Style) -> anyhow::Result<i32> {
     std::io::stdout()
         .lock()
         .write_all(text.as_bytes())
-        .context("writing the report")?;
-    Ok(code)
+        .context("writing the report")
 }
 
 /// Diagnoses `log`, resolving paths against `roots` and, unless `no_fetch_log`, reading
@@ -83,26 +96,23 @@ pub fn render_finding(finding: &Finding, format: Format, style: Style) -> String
 
 fn read_log(path: Option<&Path>) -> anyhow::Result<BuildLog> {
     let triggers = diagnose::triggers();
-    let result = match path {
-        Some(p) if p != Path::new("-") => {
-            let file = File::open(p)
-                .map_err(|e| InputError(format!("cannot read log {}: {e}", p.display())))?;
-            log::read(file, triggers)
-        }
-        _ => {
-            let stdin = std::io::stdin();
-            if stdin.is_terminal() {
-                return Err(InputError(
-                    "no log to explain: pipe one in (`nix build 2>&1 | nfai explain-failure`), \
-                     pass --log FILE, or give the command after `--`"
-                        .into(),
-                )
-                .into());
-            }
-            log::read(stdin.lock(), triggers)
-        }
-    };
-    result.map_err(|e| InputError(e.to_string()).into())
+    if let Some(p) = path.filter(|p| *p != Path::new("-")) {
+        // Opening a directory succeeds; reading it fails: both messages name the path.
+        let named =
+            |e: &dyn std::fmt::Display| InputError(format!("cannot read log {}: {e}", p.display()));
+        let file = File::open(p).map_err(|e| named(&e))?;
+        return Ok(log::read(file, triggers).map_err(|e| named(&e))?);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err(InputError(
+            "no log to explain: pipe one in (`nix build 2>&1 | nfai explain-failure`), \
+             pass --log FILE, or give the command after `--`"
+                .into(),
+        )
+        .into());
+    }
+    log::read(stdin.lock(), triggers).map_err(|e| InputError(e.to_string()).into())
 }
 
 /// The local directory of the flake a Nix command builds (`.#foo`, `./sub#x`,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 
 use crate::cli::ExplainFailureArgs;
+use crate::commands::progress::Progress;
 use crate::commands::{commit, InputError, Interrupted};
 use crate::diagnose::{Finding, Fix};
 use crate::fix::{self, Project};
@@ -148,12 +149,14 @@ fn check(
     plan: &Plan,
 ) -> anyhow::Result<Option<usize>> {
     // Ctrl-C drops the validation: its Nix processes are killed and the scratch copy removed.
+    let progress = Progress::start(&format!("validating fixes ({})", plan.target.name()));
     let outcome = runtime.block_on(async {
         tokio::select! {
             outcome = validate::validate(project, candidates, plan) => Some(outcome),
             _ = tokio::signal::ctrl_c() => None,
         }
     });
+    drop(progress);
     let Some(outcome) = outcome else {
         return Err(Interrupted.into());
     };

@@ -9,6 +9,9 @@ pub mod explain_failure;
 pub mod fix;
 pub mod gen_flake;
 pub mod repro;
+pub mod completions;
+pub mod man;
+pub mod progress;
 pub mod review;
 
 use crate::cli::{Cli, Command};
@@ -24,6 +27,15 @@ pub struct InputError(pub String);
 #[error("interrupted")]
 pub struct Interrupted;
 
+/// A failure of nfai after the user's command ran: reported, but the exit code stays the
+/// command's, so nfai never hides a success or changes a failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{error:#}")]
+pub struct AfterCommand {
+    pub code: i32,
+    pub error: anyhow::Error,
+}
+
 /// Runs the parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     let style = Style::new(cli.color);
@@ -36,5 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Review(args) => review::run(&args, style),
         Command::Repro(args) => repro::run(&args, style),
         Command::GenFlake(args) => gen_flake::run(&args, style),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     }
 }

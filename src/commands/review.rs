@@ -7,6 +7,7 @@ use clap::Parser as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::review::{FailOn, ReviewArgs};
+use crate::commands::progress::Progress;
 use crate::commands::{commit, InputError};
 use crate::nix::edit::{self, TextEdit};
 use crate::render::review::{render, ReviewFormat};
@@ -29,7 +30,11 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
             .map_or(0, |d| d.as_secs() as i64),
     };
     let input = |e: review::ReviewError| InputError(e.to_string());
-    let mut report = review::review(&opts).map_err(input)?;
+    let reviewed = |opts: &Options| {
+        let _progress = Progress::start("reviewing");
+        review::review(opts).map_err(input)
+    };
+    let mut report = reviewed(&opts)?;
     if args.fix {
         let targets = gen_flake_targets(&opts.root, &report);
         let planned = match &args.commit {
@@ -68,7 +73,7 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
         }
         let generated = gen_flakes(&opts.root, targets, args, style)?;
         if !args.dry_run && (outcome.fixes > 0 || !generated.is_empty()) {
-            report = review::review(&opts).map_err(input)?;
+            report = reviewed(&opts)?;
             if let Some(planned) = planned {
                 let mut changed = outcome.fixed.clone();
                 changed.extend(generated.iter().map(|d| format!("gen-flake for {d}")));
@@ -100,7 +105,7 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
                 .context_tokens()
                 .map_err(|e| InputError(e.to_string()))?;
             if model_fixes(&opts.root, &report, args, &mut client, tokens)? > 0 && !args.dry_run {
-                report = review::review(&opts).map_err(input)?;
+                report = reviewed(&opts)?;
             }
             if args.llm.record {
                 super::fix::record(&client, &opts.root)?;
@@ -108,6 +113,9 @@ pub fn run(args: &ReviewArgs, style: Style) -> anyhow::Result<i32> {
         }
     }
     out.write_all(render(&report, args.format, style).as_bytes())?;
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        job_summary(Path::new(&path), &report)?;
+    }
     Ok(exit_code(&report, args.fail_on))
 }
 
@@ -267,6 +275,21 @@ fn model_fixes(
         }
     }
     Ok(applied)
+}
+
+/// Appends the Markdown report to the GitHub Actions job summary (the file the runner names
+/// in $GITHUB_STEP_SUMMARY), whatever the output format.
+fn job_summary(path: &Path, report: &Report) -> anyhow::Result<()> {
+    let failed =
+        |e: std::io::Error| InputError(format!("GITHUB_STEP_SUMMARY {}: {e}", path.display()));
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(failed)?;
+    let summary = render(report, ReviewFormat::Markdown, Style::plain());
+    file.write_all(summary.as_bytes()).map_err(failed)?;
+    Ok(())
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> i32 {

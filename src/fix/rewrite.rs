@@ -162,7 +162,15 @@ impl NixFile {
             Some(node) => {
                 let start = syntax::range(&node).start;
                 let indent = syntax::indent_at(&self.text, start).to_owned();
-                let at = syntax::line_end(&self.text, syntax::range(&node).end);
+                let end = syntax::range(&node).end;
+                let line_end = syntax::line_end(&self.text, end);
+                // After the anchor's line, unless code (a closing brace) follows it there.
+                let rest = self.text[end..line_end].trim_start();
+                let at = if rest.is_empty() || rest.starts_with('#') {
+                    line_end
+                } else {
+                    end
+                };
                 let newline = if self.text[..at].ends_with('\n') {
                     ""
                 } else {
@@ -171,7 +179,15 @@ impl NixFile {
                 self.edit(at..at, format!("{newline}{indent}{key} = {value};\n"))
             }
             None => {
-                let open = usize::from(attrset.text_range().start()) + 1;
+                // After `{`, which is not the set's first character in `rec { }`.
+                let open = attrset
+                    .children_with_tokens()
+                    .filter_map(|c| c.into_token())
+                    .find(|t| t.kind() == SyntaxKind::TOKEN_L_BRACE)
+                    .map_or(syntax::range(attrset).start, |t| {
+                        usize::from(t.text_range().start())
+                    })
+                    + 1;
                 let indent = format!("{}  ", syntax::indent_at(&self.text, open - 1));
                 self.edit(open..open, format!("\n{indent}{key} = {value};\n"))
             }
@@ -334,6 +350,28 @@ fn top_lambda(root: &SyntaxNode) -> Option<SyntaxNode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing: with the closing brace on the last binding's line, the new binding
+    /// went after the brace.
+    #[test]
+    fn added_bindings_stay_inside_the_braces() {
+        let text = "{\n  inputs.nixpkgs.url = \"x\";}\n";
+        let f = NixFile::parse(Path::new("f.nix"), text.into()).unwrap();
+        let set = syntax::body_attrset(&f.root).unwrap();
+        let e = f.add_binding(&set, "buildInputs", "[ hello ]");
+        let out = edit::apply(text, &[&e]).unwrap();
+        assert_eq!(
+            out,
+            "{\n  inputs.nixpkgs.url = \"x\";\n  buildInputs = [ hello ];\n}\n"
+        );
+        assert!(syntax::parse(&out).errors().is_empty());
+
+        // Found by fuzzing: in an empty `rec { }` the binding went after `r`.
+        let f = NixFile::parse(Path::new("f.nix"), "rec {}".into()).unwrap();
+        let set = syntax::body_attrset(&f.root).unwrap();
+        let e = f.add_binding(&set, "x", "1");
+        assert_eq!(edit::apply(&f.text, &[&e]).unwrap(), "rec {\n  x = 1;\n}");
+    }
     use crate::nix::edit;
 
     fn file(text: &str) -> NixFile {

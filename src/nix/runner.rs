@@ -23,8 +23,9 @@ pub enum RunError {
     Spawn { program: String, source: io::Error },
     #[error("waiting for `{program}` failed: {source}")]
     Wait { program: String, source: io::Error },
-    #[error(transparent)]
-    Log(#[from] log::ReadError),
+    /// The command ran, exiting with `code`, but its output could not be analysed.
+    #[error("{source}")]
+    Log { code: i32, source: log::ReadError },
 }
 
 /// The outcome of running the user's command.
@@ -47,20 +48,23 @@ pub fn run_and_analyse(argv: &[String], triggers: &AhoCorasick) -> Result<Run, R
             source,
         })?;
     let stderr = child.stderr.take().expect("stderr is piped");
-    let log = log::read(
-        Tee {
-            inner: stderr,
-            out: io::stderr(),
-        },
-        triggers,
-    );
+    let mut tee = Tee {
+        inner: stderr,
+        out: io::stderr(),
+    };
+    let log = log::read(&mut tee, triggers);
+    if log.is_err() {
+        // The reader gave up early (binary output): keep passing the rest through, so the
+        // command neither blocks on a full pipe nor loses output.
+        let _ = io::copy(&mut tee, &mut io::sink());
+    }
     let status = child
         .wait()
         .map_err(|source| RunError::Wait { program, source })?;
-    let log = log?;
+    let code = exit_code(status);
     Ok(Run {
-        code: exit_code(status),
-        log,
+        code,
+        log: log.map_err(|source| RunError::Log { code, source })?,
     })
 }
 

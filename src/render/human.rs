@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::style::Style;
+use super::{failed_attempts, validation, Validation};
 use crate::diagnose::{Finding, Fix};
 
 pub fn finding(f: &Finding, style: Style) -> String {
@@ -36,7 +37,8 @@ pub fn finding(f: &Finding, style: Style) -> String {
             for (n, text) in &f.snippet {
                 let _ = writeln!(out, "{} {text}", style.gutter(&format!("{n:>width$} |")));
                 if Some(*n) == c.line {
-                    let col = c.column.unwrap_or(1).max(1) as usize;
+                    // The column comes from the log: a bogus one must not pad beyond the line.
+                    let col = (c.column.unwrap_or(1).max(1) as usize).min(text.chars().count() + 1);
                     let _ = writeln!(
                         out,
                         "{pad} {} {}{}",
@@ -123,34 +125,33 @@ pub fn finding(f: &Finding, style: Style) -> String {
 /// The validation verdict, the diff, and why the other candidates failed.
 fn fix_status(fix: &Fix, pad: &str, style: Style) -> String {
     let mut out = String::new();
-    let winner = fix
-        .attempts
-        .iter()
-        .find(|a| a.validated == fix.validated && a.error.is_none());
-    match (fix.validated, winner.and_then(|a| a.check.as_deref())) {
-        ("none", _) if fix.attempts.is_empty() && fix.diff.is_none() => {}
-        ("none", _) if fix.attempts.is_empty() => {
+    match validation(fix) {
+        Validation::Silent => {}
+        Validation::Skipped => {
             let _ = writeln!(
                 out,
                 "{pad} {} not validated (--no-validate)",
                 style.warning("= fix:")
             );
         }
-        ("none", _) => {
+        Validation::Failed => {
             let _ = writeln!(
                 out,
                 "{pad} {} no candidate fix could be validated:",
                 style.warning("= fix:")
             );
         }
-        (level, Some(check)) => {
+        Validation::Reached {
+            level,
+            check: Some(check),
+        } => {
             let _ = writeln!(
                 out,
                 "{pad} {} validated: {level} (`{check}` succeeded with this change)",
                 style.note("= fix:")
             );
         }
-        (level, None) => {
+        Validation::Reached { level, check: None } => {
             let _ = writeln!(out, "{pad} {} validated: {level}", style.note("= fix:"));
         }
     }
@@ -165,16 +166,12 @@ fn fix_status(fix: &Fix, pad: &str, style: Style) -> String {
             let _ = writeln!(out, "{pad}   {painted}");
         }
     }
-    if fix.validated == "none" {
-        for a in fix.attempts.iter().filter(|a| a.error.is_some()) {
-            let _ = writeln!(
-                out,
-                "{pad}   - {} (reached {}): {}",
-                a.description,
-                a.validated,
-                a.error.as_deref().unwrap_or_default()
-            );
-        }
+    for (a, error) in failed_attempts(fix) {
+        let _ = writeln!(
+            out,
+            "{pad}   - {} (reached {}): {}",
+            a.description, a.validated, error
+        );
     }
     out
 }
@@ -207,4 +204,27 @@ fn wrap(text: &str, indent: usize) -> String {
         col += word.len();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::Culprit;
+
+    /// Found by fuzzing: a column far beyond the line (from a garbled log) padded the caret
+    /// with that many spaces.
+    #[test]
+    fn caret_stays_within_the_line() {
+        let mut f = Finding::no_failure("");
+        f.category = "syntax_error";
+        f.culprit = Some(Culprit {
+            file: Some("a.nix".into()),
+            line: Some(1),
+            column: Some(656_434_548),
+            attribute: None,
+        });
+        f.snippet = vec![(1, "{ x = 1; }".into())];
+        let out = finding(&f, Style::plain());
+        assert!(out.contains(&format!("| {}^\n", " ".repeat(10))), "{out}");
+    }
 }

@@ -10,4 +10,6 @@ mod llm;
 mod llm_layer;
 mod llm_trust;
 mod repro;
+mod hardening;
+mod packaging;
 mod review;

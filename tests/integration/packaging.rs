@@ -1,0 +1,276 @@
+//! What surrounds the binary: completions and man pages from the clap definitions, the CI
+//! recipes under docs/ci, the pre-commit hooks, the GitHub job summary and the flake's outputs.
+
+use std::fs;
+
+use nfai::nix::syntax::{self, Kind};
+use serde_norway::Value;
+
+use crate::common::{fixtures, nfai, nix_available, repo};
+
+#[test]
+fn completions_for_every_shell_and_man_pages() {
+    for (shell, marker) in [
+        ("bash", "complete -F _nfai"),
+        ("zsh", "#compdef nfai"),
+        ("fish", "complete -c nfai"),
+        ("elvish", "edit:completion:arg-completer[nfai]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = nfai().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(script.contains("explain-failure"), "{shell}");
+    }
+    nfai().args(["completions", "tcsh"]).assert().code(2);
+
+    let page = nfai().arg("man").output().unwrap();
+    let page = String::from_utf8(page.stdout).unwrap();
+    assert!(page.contains(".TH nfai 1"), "{page}");
+    assert!(page.contains("explain\\-failure"), "{page}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man");
+    nfai()
+        .args(["man", "--out-dir"])
+        .arg(&out)
+        .assert()
+        .success();
+    for name in ["nfai.1", "nfai-review.1", "nfai-explain-failure.1"] {
+        let text = fs::read_to_string(out.join(name)).unwrap();
+        assert!(
+            text.starts_with(".ie") && text.contains(".SH NAME"),
+            "{name}"
+        );
+    }
+}
+
+fn yaml(rel: &str) -> Value {
+    let text = fs::read_to_string(repo().join(rel)).unwrap();
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// The steps of every job.
+fn steps(workflow: &Value) -> Vec<&Value> {
+    let jobs = workflow["jobs"].as_mapping().expect("jobs");
+    jobs.values()
+        .flat_map(|j| j["steps"].as_sequence().expect("steps"))
+        .collect()
+}
+
+/// The nfai arguments of a recipe's command line (after `--`), checked against the real CLI.
+fn nfai_args(line: &str) -> Vec<String> {
+    let (_, args) = line.split_once(" -- ").expect("nfai is run with `-- ARGS`");
+    let args: Vec<String> = args
+        .split('>')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|a| a.trim_matches('"').to_owned())
+        .collect();
+    let argv = std::iter::once("nfai".to_owned()).chain(args.iter().cloned());
+    if let Err(e) = <nfai::cli::Cli as clap::Parser>::try_parse_from(argv) {
+        panic!("{line}: {e}");
+    }
+    args
+}
+
+#[test]
+fn github_recipes_review_the_diff_and_publish_it() {
+    let w = yaml("docs/ci/github-code-scanning.yml");
+    assert_eq!(w["permissions"]["security-events"], "write");
+    let (steps, review) = review_step(&w, "sarif");
+    let sarif = review.rsplit_once('>').unwrap().1.trim();
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@"))
+        })
+        .expect("an upload step");
+    assert_eq!(upload["with"]["sarif_file"], sarif);
+    assert!(
+        upload["if"].as_str().unwrap().contains("!cancelled()"),
+        "findings fail the review step; the upload must still run"
+    );
+
+    review_step(&yaml("docs/ci/github-annotations.yml"), "github");
+}
+
+/// The workflow's steps and its review command line, checked: full history checked out,
+/// and `review --diff origin/main --format FORMAT`.
+fn review_step<'a>(workflow: &'a Value, format: &str) -> (Vec<&'a Value>, &'a str) {
+    let steps = steps(workflow);
+    assert_eq!(
+        steps[0]["with"]["fetch-depth"], 0,
+        "--diff needs the history"
+    );
+    let review = steps
+        .iter()
+        .find_map(|s| s["run"].as_str().filter(|r| r.contains(" review ")))
+        .expect("a review step");
+    assert_eq!(
+        nfai_args(review),
+        ["review", "--diff", "origin/main", "--format", format]
+    );
+    (steps, review)
+}
+
+#[test]
+fn gitlab_recipe_publishes_a_code_quality_report() {
+    let w = yaml("docs/ci/gitlab-ci.yml");
+    let job = &w["nfai-review"];
+    assert_eq!(job["variables"]["GIT_DEPTH"], 0);
+    let script: Vec<&str> = job["script"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    let review = script
+        .iter()
+        .find(|l| l.contains(" review "))
+        .expect("a review line");
+    let args = review.split_once(" -- ").unwrap().1;
+    assert!(
+        args.starts_with(
+            "review --diff \"origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME\" --format gitlab >"
+        ),
+        "{args}"
+    );
+    let report = review.rsplit_once('>').unwrap().1.trim();
+    assert_eq!(job["artifacts"]["reports"]["codequality"], report);
+    assert_eq!(job["artifacts"]["when"], "always");
+}
+
+#[test]
+fn pre_commit_hooks() {
+    let hooks = yaml(".pre-commit-hooks.yaml");
+    let hooks = hooks.as_sequence().unwrap();
+    let hook = |id: &str| {
+        hooks
+            .iter()
+            .find(|h| h["id"] == id)
+            .unwrap_or_else(|| panic!("hook {id}"))
+    };
+    let review = hook("nfai-review");
+    assert_eq!(review["pass_filenames"], false);
+    let entry = review["entry"].as_str().unwrap();
+    let argv: Vec<&str> = entry.split_whitespace().collect();
+    assert_eq!(argv, ["nfai", "review", "--diff", "HEAD"]);
+    assert!(<nfai::cli::Cli as clap::Parser>::try_parse_from(argv).is_ok());
+
+    let commits = hook("nfai-review-commits");
+    assert_eq!(commits["stages"][0], "pre-push");
+    // Runs the review of the pushed range, which checks each commit for a change-request id.
+    assert!(commits["entry"]
+        .as_str()
+        .unwrap()
+        .contains("nfai review --diff \"${PRE_COMMIT_FROM_REF"));
+}
+
+/// With $GITHUB_STEP_SUMMARY set, review appends its Markdown report there; stdout keeps
+/// the chosen format.
+#[test]
+fn job_summary_is_appended_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    fs::write(&summary, "earlier step\n").unwrap();
+    let out = nfai()
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["review", "--format", "json", "--fail-on", "never"])
+        .arg(fixtures().join("review/violations"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.starts_with("earlier step\n### nfai review: "),
+        "{text}"
+    );
+    let first = report["findings"][0]["code"].as_str().unwrap();
+    assert!(text.contains(&format!("`{first}`")), "{text}");
+    // A pipe is not a terminal: no progress indicator in the output.
+    assert!(!out.stderr.contains(&b'\r'));
+}
+
+/// The flake exposes what users and CI expect; checked statically, since nixpkgs is not
+/// available offline.
+#[test]
+fn flake_outputs() {
+    let text = fs::read_to_string(repo().join("flake.nix")).unwrap();
+    let parse = syntax::parse(&text);
+    assert!(parse.errors().is_empty(), "{:?}", parse.errors());
+    let top = syntax::body_attrset(&parse.syntax()).unwrap();
+    let outputs = syntax::bindings(&top)
+        .into_iter()
+        .find(|b| b.path == ["outputs"])
+        .unwrap()
+        .value;
+    let mut body = outputs;
+    while body.kind() != Kind::NODE_ATTR_SET {
+        body = body.children().last().unwrap();
+    }
+    let names: Vec<String> = syntax::bindings(&body)
+        .iter()
+        .map(|b| b.path.join("."))
+        .collect();
+    for name in [
+        "packages",
+        "apps",
+        "overlays.default",
+        "devShells",
+        "checks",
+    ] {
+        assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+    }
+    // packages, apps, devShells and checks are built per system; their own attrsets:
+    let per_system = |name: &str| -> Vec<String> {
+        let value = syntax::bindings(&body)
+            .into_iter()
+            .find(|b| b.path == [name])
+            .unwrap()
+            .value;
+        let set = value
+            .descendants()
+            .find(|n| n.kind() == Kind::NODE_ATTR_SET)
+            .unwrap();
+        syntax::bindings(&set)
+            .iter()
+            .map(|b| b.path.join("."))
+            .collect()
+    };
+    for (name, wanted) in [
+        ("packages", &["default"][..]),
+        ("apps", &["default"]),
+        ("devShells", &["default"]),
+        ("checks", &["tests", "clippy", "fmt"]),
+    ] {
+        let got = per_system(name);
+        for w in wanted {
+            assert!(got.iter().any(|g| g == w), "{name}.{w} in {got:?}");
+        }
+    }
+    for installed in [
+        "nfai completions bash",
+        "nfai completions zsh",
+        "nfai completions fish",
+        "nfai man --out-dir",
+        "installManPage",
+    ] {
+        assert!(text.contains(installed), "postInstall: {installed}");
+    }
+    if nix_available("flake_outputs") {
+        assert_cmd::Command::new("nix-instantiate")
+            .args(["--parse", "flake.nix"])
+            .current_dir(repo())
+            .assert()
+            .success();
+    }
+}
