@@ -3,15 +3,15 @@
 
 pub mod auth;
 pub mod commit;
+pub mod completions;
 pub mod config;
 pub mod explain;
 pub mod explain_failure;
 pub mod fix;
 pub mod gen_flake;
-pub mod repro;
-pub mod completions;
 pub mod man;
 pub mod progress;
+pub mod repro;
 pub mod review;
 
 use crate::cli::{Cli, Command};
