@@ -95,6 +95,7 @@ fn explain_failure(src: &mut Source) {
                     check: src.flag(8).then(|| src.text()),
                 })
                 .collect(),
+            rounds: Vec::new(),
         });
     }
     for _ in 0..src.number() % 3 {
@@ -152,9 +153,16 @@ fn review(src: &mut Source) {
             message: src.text(),
         })
         .collect();
+    let skipped = (0..src.number() % 2)
+        .map(|_| Note {
+            file: src.flag(16).then(|| src.text()),
+            message: src.text(),
+        })
+        .collect();
     let report = Report {
         findings,
         notes,
+        skipped,
         stats: Stats::default(),
         commit_range: src.flag(15).then(|| src.text()),
     };
