@@ -155,7 +155,7 @@ fn review(src: &mut Source) {
         .collect();
     let skipped = (0..src.number() % 2)
         .map(|_| Note {
-            file: src.flag(16).then(|| src.text()),
+            file: src.flag(14).then(|| src.text()),
             message: src.text(),
         })
         .collect();
@@ -179,7 +179,7 @@ fn review(src: &mut Source) {
     let github = render(&report, ReviewFormat::Github, Style::plain());
     assert_eq!(
         github.lines().count(),
-        report.findings.len() + report.notes.len(),
+        report.findings.len() + report.notes.len() + report.skipped.len(),
         "one workflow command per line:\n{github}"
     );
 }
