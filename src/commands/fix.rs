@@ -589,12 +589,11 @@ pub(crate) fn apply(
 
 /// Writes a file of nfai's own (a transcript) atomically, creating its directory.
 fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let tmp = temp_name(path);
-    fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        bail!("{}: not a file path", path.display());
+    };
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    super::gen_flake::write_all(dir, &[(PathBuf::from(name), text.to_owned())])
 }
 
 fn temp_name(path: &Path) -> PathBuf {

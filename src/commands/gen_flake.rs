@@ -663,7 +663,7 @@ const FAKE_HASH: &str = "lib.fakeHash";
 
 /// Writes every file to a temporary file beside it first, then renames them all, so an error
 /// never leaves a half-written flake.
-fn write_all(dir: &Path, files: &[(PathBuf, String)]) -> anyhow::Result<()> {
+pub(crate) fn write_all(dir: &Path, files: &[(PathBuf, String)]) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mut staged = Vec::new();
     for (name, text) in files {
