@@ -31,7 +31,7 @@ After (`nfai review --fix` does this for nixpkgs):
 
     inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-unstable\";"
     }
-    fn check_repo(&self, repo: &Repo, _ctx: &Context, out: &mut Vec<Finding>) {
+    fn check_repo(&self, repo: &Repo, ctx: &Context, out: &mut Vec<Finding>) {
         for flake in &repo.flakes {
             for input in &flake.inputs {
                 if input.implicit {
@@ -60,7 +60,7 @@ After (`nfai review --fix` does this for nixpkgs):
                             format!("use `{pinned}`"),
                             vec![TextEdit::replace(&flake.nix_rel, content, pinned)],
                         );
-                        f = f.command(super::update_input_command(flake, &input.name));
+                        f = f.command(super::update_input_command(ctx, flake, &input.name));
                     }
                     _ => f = f.help("use a direct URL (`github:owner/repo`, `git+https://...`)"),
                 }
