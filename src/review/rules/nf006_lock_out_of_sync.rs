@@ -65,7 +65,7 @@ impl LockOutOfSync {
                     .related(lock.rel.clone()),
             );
         };
-        for input in &flake.inputs {
+        for input in flake.locked_inputs() {
             let Some(entry) = locked.get(&input.name) else {
                 at_nix(
                     input,
@@ -206,6 +206,25 @@ mod tests {
             &[("flake.nix", IN_SYNC), ("flake.lock", LOCK)]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn an_unused_undeclared_argument_is_not_an_input_to_lock() {
+        let unused = IN_SYNC.replace("utils }: { }", "utils, extra }: { }");
+        assert!(repo(
+            &LockOutOfSync,
+            &[("flake.nix", &unused), ("flake.lock", LOCK)]
+        )
+        .is_empty());
+        let used = IN_SYNC.replace("utils }: { }", "utils, extra }: { e = extra; }");
+        assert_eq!(
+            repo(
+                &LockOutOfSync,
+                &[("flake.nix", &used), ("flake.lock", LOCK)]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
