@@ -296,13 +296,24 @@ fn declared(flake: &Flake, keys: &[String]) -> bool {
 
 /// Inserts the follows binding next to the binding that declares the input, written
 /// relative to the attrset that binding is in (`inputs.x...` at the top, `x...` inside
-/// `inputs = { }`).
+/// `inputs = { }`); when the input is declared as a set (`x = { url = ...; };`), as its
+/// last binding (`inputs.y.follows`).
 fn follows_edit(
     flake: &Flake,
-    binding: &rnix::SyntaxNode,
+    declaration: &rnix::SyntaxNode,
     wanted: &[String],
     target: &str,
 ) -> Option<TextEdit> {
+    let binding = &declaration
+        .children()
+        .nth(1)
+        .filter(|v| v.kind() == Kind::NODE_ATTR_SET)
+        .and_then(|set| {
+            set.children()
+                .filter(|c| c.kind() == Kind::NODE_ATTRPATH_VALUE)
+                .last()
+        })
+        .unwrap_or_else(|| declaration.clone());
     let own = attrpath_keys(
         &binding
             .children()
@@ -439,7 +450,7 @@ mod tests {
         let out = fixed(flake, &f[0]);
         assert!(
             out.contains(
-                "    };\n    hyprland.inputs.hyprutils.inputs.nixpkgs.follows = \"nixpkgs\";\n  };"
+                "      inputs.nixpkgs.follows = \"nixpkgs\";\n      inputs.hyprutils.inputs.nixpkgs.follows = \"nixpkgs\";\n    };"
             ),
             "{out}"
         );
