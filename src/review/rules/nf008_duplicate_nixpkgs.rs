@@ -40,7 +40,7 @@ After (`nfai review --fix` adds the line; then run `nix flake lock`):
 A copy deeper down is followed by its path: \
 `inputs.hyprland.inputs.hyprutils.inputs.nixpkgs.follows = \"nixpkgs\";`. With several nixpkgs \
 inputs, the one on the copy's release is followed. The finding points at the input's \
-declaration in flake.nix, or at the copy's node in flake.lock when flake.nix has none.
+declaration in flake.nix, or at its node in flake.lock when flake.nix has none.
 
 Releases: an input on a release branch (`release-24.05`, `nixos-24.05`, \
 `nixpkgs-24.05-darwin`) is written for that nixpkgs release. Pointing it at an unstable \
@@ -73,7 +73,7 @@ mixes releases: the finding says so and `--fix` leaves that follows to you."
                     continue;
                 }
                 for copy in copies(lock, top, &ours) {
-                    if let Some(f) = self.finding(flake, lock, input, &copy, &ours) {
+                    if let Some(f) = self.finding(flake, lock, (input, top), &copy, &ours) {
                         out.push(f);
                     }
                 }
@@ -193,7 +193,7 @@ impl DuplicateNixpkgs {
         &self,
         flake: &Flake,
         lock: &Lock,
-        input: &str,
+        (input, top): (&str, &str),
         copy: &Copy,
         ours: &[(&str, String)],
     ) -> Option<Finding> {
@@ -235,7 +235,7 @@ impl DuplicateNixpkgs {
                 .at(&flake.nix_rel, &flake.text, range(node))
                 .related(lock.rel.clone()),
             None => f
-                .at(&lock.rel, &lock.text, lock.node_range(&copy.node))
+                .at(&lock.rel, &lock.text, lock.node_range(top))
                 .related(flake.nix_rel.clone()),
         };
         let line = format!("{} = \"{target}\";", keys.join("."));
@@ -557,7 +557,7 @@ mod tests {
     }
 
     #[test]
-    fn without_a_declaration_the_copy_in_the_lock_is_shown() {
+    fn without_a_declaration_the_inputs_lock_node_is_shown() {
         // `hm` is an argument of outputs only: there is no line of flake.nix about it.
         let lock = lock_of(
             &[
@@ -579,7 +579,7 @@ mod tests {
             &[("flake.nix", flake), ("flake.lock", &lock)],
         );
         assert_eq!((f.len(), f[0].file.as_deref()), (1, Some("flake.lock")));
-        assert_eq!(f[0].line(), Some(4));
+        assert_eq!(f[0].line(), Some(2), "`hm`'s node");
         assert!(f[0].fix.is_none());
         assert_eq!(
             f[0].help.as_deref(),
