@@ -111,51 +111,37 @@ mod tests {
 
     #[test]
     fn reads_nix_lix_and_vendor_versions() {
-        assert_eq!(UpdateSyntax::from_version("nix (Nix) 2.8.0"), Flag);
-        assert_eq!(UpdateSyntax::from_version("nix (Nix) 2.18.9"), Flag);
-        assert_eq!(UpdateSyntax::from_version("nix (Nix) 2.19.0"), Positional);
-        assert_eq!(
-            UpdateSyntax::from_version("nix (Nix) 2.19pre20231010_4d0a4d1"),
-            Positional
-        );
-        assert_eq!(UpdateSyntax::from_version("nix (Nix) 3.0.1"), Positional);
-        assert_eq!(
-            UpdateSyntax::from_version("nix (Lix, like Nix) 2.91.1"),
-            Positional
-        );
-        // The threshold is Lix's own 2.90, not Nix's 2.19.
-        assert_eq!(
-            UpdateSyntax::from_version("nix (Lix, like Nix) 2.89.0-dev"),
-            Flag
-        );
-        assert_eq!(
-            UpdateSyntax::from_version("nix (Determinate Nix 3.6.2) 2.29.0"),
-            Positional
-        );
-        assert_eq!(
-            UpdateSyntax::from_version("nix: command not found"),
-            Unknown
-        );
+        for (line, syntax) in [
+            ("nix (Nix) 2.8.0", Flag),
+            ("nix (Nix) 2.18.9", Flag),
+            ("nix (Nix) 2.19.0", Positional),
+            ("nix (Nix) 2.19pre20231010_4d0a4d1", Positional),
+            ("nix (Nix) 3.0.1", Positional),
+            ("nix (Lix, like Nix) 2.91.1", Positional),
+            // The threshold is Lix's own 2.90, not Nix's 2.19.
+            ("nix (Lix, like Nix) 2.89.0-dev", Flag),
+            ("nix (Determinate Nix 3.6.2) 2.29.0", Positional),
+            ("nix: command not found", Unknown),
+        ] {
+            assert_eq!(UpdateSyntax::from_version(line), syntax, "{line}");
+        }
     }
 
     #[test]
     fn commands_name_the_flake_directory() {
-        assert_eq!(
-            Positional.command("", "nixpkgs"),
-            "nix flake update nixpkgs"
-        );
-        assert_eq!(
-            Positional.command("sub/x", "a/nixpkgs"),
-            "nix flake update a/nixpkgs --flake ./sub/x"
-        );
-        assert_eq!(
-            Flag.command("sub", "nixpkgs"),
-            "nix flake lock ./sub --update-input nixpkgs"
-        );
-        assert_eq!(
-            Unknown.command("", "nixpkgs"),
-            "nix flake update nixpkgs    # before Nix 2.19 (Lix 2.90): nix flake lock --update-input nixpkgs"
-        );
+        for (syntax, dir, input, command) in [
+            (Positional, "", "nixpkgs", "nix flake update nixpkgs"),
+            (Positional, "sub/x", "a/nixpkgs", "nix flake update a/nixpkgs --flake ./sub/x"),
+            (Flag, "sub", "nixpkgs", "nix flake lock ./sub --update-input nixpkgs"),
+            (
+                Unknown,
+                "",
+                "nixpkgs",
+                "nix flake update nixpkgs    # before Nix 2.19 (Lix 2.90): nix flake lock --update-input nixpkgs",
+            ),
+        ] {
+            assert_eq!(syntax.command(dir, input), command);
+        }
     }
 
     #[test]
