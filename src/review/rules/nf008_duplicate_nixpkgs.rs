@@ -114,7 +114,11 @@ fn copies(lock: &Lock, top: &str, ours: &[(&str, String)]) -> Vec<Copy> {
             child_path.push(sub);
             if lock.is_nixpkgs(&child) {
                 if !ours.iter().any(|(_, n)| *n == child) {
-                    let of_input = above.iter().rev().find_map(|n| ref_channel(lock, n));
+                    // An input's `master` is its own main branch, not a nixpkgs release.
+                    let of_input = above
+                        .iter()
+                        .rev()
+                        .find_map(|n| ref_channel(lock, n).filter(|(_, r)| r != "master"));
                     let release = match of_input {
                         Some((channel, reference)) => Some(Release {
                             channel,
@@ -529,7 +533,8 @@ mod tests {
                     "treefmt",
                     "numtide",
                     "treefmt-nix",
-                    None,
+                    // Its own main branch, which says nothing about nixpkgs releases.
+                    Some("master"),
                     r#""nixpkgs": "nixpkgs_2""#,
                 ),
                 node(
@@ -542,7 +547,7 @@ mod tests {
             ],
             r#""nixpkgs": "nixpkgs", "treefmt": "treefmt""#,
         );
-        let flake = "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-24.05\";\n  inputs.treefmt.url = \"github:numtide/treefmt-nix\";\n  outputs = _: { };\n}\n";
+        let flake = "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-24.05\";\n  inputs.treefmt.url = \"github:numtide/treefmt-nix/master\";\n  outputs = _: { };\n}\n";
         let f = repo(
             &DuplicateNixpkgs,
             &[("flake.nix", flake), ("flake.lock", &lock)],
