@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::common::{fixtures, nfai};
 
 /// Runs `nfai explain-failure --format json` on a log file and parses the report.
-fn explain_log(log: &Path) -> Value {
+pub(crate) fn explain_log(log: &Path) -> Value {
     explain_log_in(log, None)
 }
 

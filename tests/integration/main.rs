@@ -11,5 +11,6 @@ mod llm;
 mod llm_layer;
 mod llm_trust;
 mod packaging;
+mod public_logs;
 mod repro;
 mod review;
