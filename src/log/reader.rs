@@ -450,6 +450,10 @@ impl<'a> Scanner<'a> {
 
 /// An `error:` message indented as inside a trace (or a nix-output-monitor frame).
 fn indented_error(raw: &[u8]) -> bool {
+    // Most trigger lines start with a letter: skip them before any decoding.
+    if !matches!(raw.first(), Some(b' ' | b'\t' | 0x1b | 0xe2)) {
+        return false;
+    }
     let clean = ansi::strip(&raw[..raw.len().min(MAX_TEXT)]);
     let text = String::from_utf8_lossy(&clean);
     let Some(framed) = prefix::strip_frame(&text) else {
