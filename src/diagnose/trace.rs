@@ -29,6 +29,14 @@ static AT: LazyLock<Regex> =
 /// Nix 2.3 puts the position at the end of the message line.
 static TRAILING_AT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(.*?),? at (/[^:\s]+):(\d+):(\d+):?$").expect("valid regex"));
+/// Nix 2.4 pre-releases: `in file: /x.nix (5:17)` and `at: (5:17) in file: /x.nix` under the
+/// `--- ThrownError --- nix` divider of the block format.
+static IN_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:in file: (\S+) \((\d+)(?::(\d+))?\)|at: \((\d+)(?::(\d+))?\) in file: (\S+))$")
+        .expect("valid regex")
+});
+static DIVIDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^--- \w+ -+(?: \S+)?$").expect("valid regex"));
 static SNIPPET: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d+)\|(.*)$").expect("valid regex"));
 
@@ -48,7 +56,16 @@ impl Trace {
             } else {
                 t
             };
-            if body.is_empty() {
+            if body.is_empty() || (i == 0 && DIVIDER.is_match(body)) {
+                continue;
+            }
+            if let Some(c) = IN_FILE.captures(body) {
+                let number = |m: Option<regex::Match>| m.and_then(|m| m.as_str().parse().ok());
+                trace.position = Some(Position {
+                    file: c.get(1).or(c.get(6)).map_or("", |m| m.as_str()).to_owned(),
+                    line: number(c.get(2).or(c.get(4))).unwrap_or(0),
+                    column: number(c.get(3).or(c.get(5))).unwrap_or(0),
+                });
                 continue;
             }
             if let Some(desc) = body.strip_prefix('…').or_else(|| body.strip_prefix("... ")) {
@@ -287,6 +304,25 @@ mod tests {
             "error:\n       … while calling the 'head' builtin\n         at «github:NixOS/nixpkgs/5912c17»/lib/attrsets.nix:1696:13:\n\n       error: boom",
         ));
         assert!(t.culprit_position().is_some());
+    }
+
+    #[test]
+    fn nix_2_4_pre_block_format() {
+        let t = Trace::parse(&block(
+            "error: --- ThrownError ------------------------------------ nix\nin file: /nix/store/h-source/lib/default.nix (5:17)\n\ncannot look up '<nixpkgs>' in pure evaluation mode (use '--impure' to override)\n(use '--show-trace' to show detailed location information)",
+        ));
+        assert_eq!(
+            t.message,
+            "cannot look up '<nixpkgs>' in pure evaluation mode (use '--impure' to override)"
+        );
+        let p = t.position.unwrap();
+        assert_eq!(
+            (p.file.as_str(), p.line, p.column),
+            ("/nix/store/h-source/lib/default.nix", 5, 17)
+        );
+        let t = Trace::parse(&block("error: --- EvalError --- nix\nat: (3:1) in file: /home/u/a.nix\n\nundefined variable 'x'"));
+        assert_eq!(t.message, "undefined variable 'x'");
+        assert_eq!(t.position.unwrap().line, 3);
     }
 
     #[test]

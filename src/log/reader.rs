@@ -21,6 +21,8 @@ const MAX_BLOCKS: usize = 256;
 const MAX_BLOCK_SPAN: usize = 100_000;
 /// Text kept in blocks at most, so memory stays bounded whatever the log holds.
 const MAX_BLOCK_BYTES: usize = 8 << 20;
+/// Lines a Nix 2.4pre block-format error (unindented) may take.
+const BLOCK_FORMAT_LINES: usize = 30;
 /// Trace lines kept before an indented `error:` that starts a pasted tail.
 const MAX_LEAD: usize = 200;
 const FIRST_HITS: usize = 256;
@@ -204,6 +206,9 @@ impl<'a> Scanner<'a> {
             let continues = framed.is_empty()
                 || framed.starts_with([' ', '\t'])
                 || (block.lines.last().is_some_and(|l| l.text.ends_with(':'))
+                    && !starts_block(framed))
+                || (block.lines.len() < BLOCK_FORMAT_LINES
+                    && is_block_format(block.headline())
                     && !starts_block(framed));
             if continues {
                 // A long block keeps its head and its tail, where a trace's final message is.
@@ -448,6 +453,13 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Nix 2.4 pre-releases (2020) printed errors as an unindented block under a divider,
+/// `error: --- ThrownError ------ nix`, then `in file: …`, the message, code lines and a hint.
+fn is_block_format(head: &str) -> bool {
+    head.strip_prefix("error: --- ")
+        .is_some_and(|rest| rest.contains(" ---"))
+}
+
 /// An `error:` message indented as inside a trace (or a nix-output-monitor frame).
 fn indented_error(raw: &[u8]) -> bool {
     // Most trigger lines start with a letter: skip them before any decoding.
@@ -662,6 +674,15 @@ mod tests {
         let log = read_bytes(two.as_bytes(), &triggers()).unwrap();
         assert_eq!(log.blocks[1].lines.len(), 1);
         assert_eq!(log.blocks[1].headline(), "error: second");
+    }
+
+    #[test]
+    fn nix_2_4_pre_block_format_is_one_block() {
+        let log = "error: --- ThrownError --------------------------------- nix\nin file: /nix/store/h-source/a/default.nix (5:17)\n\ncannot look up '<nixpkgs>' in pure evaluation mode (use '--impure' to override)\n(use '--show-trace' to show detailed location information)\nerror: --- EvalError --- nix\nat: (3:1) in file: /x.nix\n";
+        let log = read_bytes(log.as_bytes(), &triggers()).unwrap();
+        assert_eq!(log.blocks.len(), 2);
+        assert_eq!(log.blocks[0].lines.len(), 5);
+        assert_eq!(log.blocks[1].lines.len(), 2);
     }
 
     #[test]
