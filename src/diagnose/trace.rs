@@ -29,6 +29,14 @@ static AT: LazyLock<Regex> =
 /// Nix 2.3 puts the position at the end of the message line.
 static TRAILING_AT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(.*?),? at (/[^:\s]+):(\d+):(\d+):?$").expect("valid regex"));
+/// Nix 2.4 pre-releases: `in file: /x.nix (5:17)` and `at: (5:17) in file: /x.nix` under the
+/// `--- ThrownError --- nix` divider of the block format.
+static IN_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:in file: (\S+) \((\d+)(?::(\d+))?\)|at: \((\d+)(?::(\d+))?\) in file: (\S+))$")
+        .expect("valid regex")
+});
+static DIVIDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^--- \w+ -+(?: \S+)?$").expect("valid regex"));
 static SNIPPET: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d+)\|(.*)$").expect("valid regex"));
 
@@ -48,7 +56,16 @@ impl Trace {
             } else {
                 t
             };
-            if body.is_empty() {
+            if body.is_empty() || (i == 0 && DIVIDER.is_match(body)) {
+                continue;
+            }
+            if let Some(c) = IN_FILE.captures(body) {
+                let number = |m: Option<regex::Match>| m.and_then(|m| m.as_str().parse().ok());
+                trace.position = Some(Position {
+                    file: c.get(1).or(c.get(6)).map_or("", |m| m.as_str()).to_owned(),
+                    line: number(c.get(2).or(c.get(4))).unwrap_or(0),
+                    column: number(c.get(3).or(c.get(5))).unwrap_or(0),
+                });
                 continue;
             }
             if let Some(desc) = body.strip_prefix('…').or_else(|| body.strip_prefix("... ")) {
@@ -62,7 +79,23 @@ impl Trace {
                     (Target::Frame, Some(frame)) if frame.position.is_none() => {
                         frame.position = Some(pos)
                     }
+                    // A position before any message is a frame's whose `…` line was cut off
+                    // (a tail pasted from the middle of a trace): no version puts the
+                    // message's own position before the message.
+                    _ if trace.message.is_empty() => {
+                        trace.frames.push(Frame {
+                            position: Some(pos),
+                            ..Frame::default()
+                        });
+                        target = Target::Frame;
+                    }
                     _ => trace.position = Some(pos),
+                }
+            } else if let Some(at) = body.strip_prefix("whose name attribute is located at ") {
+                // Nix 2.20+ (primops.cc): the second line of "while evaluating derivation
+                // '%s'", where the derivation was defined.
+                if let Some(frame) = trace.frames.last_mut().filter(|f| f.position.is_none()) {
+                    frame.position = parse_at(&format!("at {at}"));
                 }
             } else if let Some(c) = SNIPPET.captures(body) {
                 let entry = (c[1].parse().unwrap_or(0), c[2].to_owned());
@@ -111,15 +144,18 @@ impl Trace {
         }
     }
 
-    /// The innermost position that points at code: the message's own, else the last frame's.
+    /// The innermost position that points at code in a file: the message's own, else the
+    /// last frame's.
     pub fn culprit_position(&self) -> Option<(&Position, &[(u32, String)])> {
-        if let Some(p) = &self.position {
+        if let Some(p) = self.position.as_ref().filter(|p| in_file(p)) {
             return Some((p, &self.snippet));
         }
-        self.frames
-            .iter()
-            .rev()
-            .find_map(|f| f.position.as_ref().map(|p| (p, f.snippet.as_slice())))
+        self.frames.iter().rev().find_map(|f| {
+            f.position
+                .as_ref()
+                .filter(|p| in_file(p))
+                .map(|p| (p, f.snippet.as_slice()))
+        })
     }
 
     /// The most specific attribute path the trace names.
@@ -139,6 +175,20 @@ impl Trace {
             })
         })
     }
+}
+
+/// Whether a position is in a file, not in an expression Nix made up or was given on the
+/// command line: `«string»`, `«stdin»`, `«none»:0` and `(string)` of `--expr`,
+/// `«flakes-internal»/call-flake.nix`, `<nix/derivation-internal.nix>`,
+/// `//builtin/derivation.nix` (a file inside a source such as
+/// `«github:NixOS/nixpkgs/5912c17»/lib/attrsets.nix` is one).
+fn in_file(p: &Position) -> bool {
+    let f = p.file.as_str();
+    let pseudo = (f.starts_with('«') && (f.ends_with('»') || f.starts_with("«flakes-internal»")))
+        || (f.starts_with('<') && f.ends_with('>'))
+        || (f.starts_with('(') && f.ends_with(')'))
+        || f.starts_with("//builtin/");
+    !pseudo
 }
 
 fn parse_at(body: &str) -> Option<Position> {
@@ -215,6 +265,64 @@ mod tests {
         assert_eq!(t.message, "undefined variable 'fedimint'");
         assert_eq!(t.position.as_ref().unwrap().line, 422);
         assert_eq!(t.snippet.len(), 2);
+    }
+
+    #[test]
+    fn a_tail_cut_inside_a_frame_and_made_up_files() {
+        // nix-output-monitor lost the header and the first frame's `…` line.
+        let t = Trace::parse(&block(
+            "         at <nix/derivation-internal.nix>:37:12:\n           37|   strict = derivationStrict drvAttrs;\n\n       … while calling the 'fetchurl' builtin\n         at /nix/store/h-source/gl.nix:83:13:\n\n       error: unable to download 'https://example.org/x.run': HTTP error 404",
+        ));
+        assert_eq!(
+            t.message,
+            "unable to download 'https://example.org/x.run': HTTP error 404"
+        );
+        assert_eq!(t.position, None);
+        assert_eq!(t.frames.len(), 2);
+        let (pos, _) = t.culprit_position().unwrap();
+        assert_eq!(
+            (pos.file.as_str(), pos.line),
+            ("/nix/store/h-source/gl.nix", 83)
+        );
+        // Nix 2.20+ names where a derivation is defined on the frame's second line.
+        let t = Trace::parse(&block(
+            "error:\n       … while evaluating derivation 'app-1.0'\n         whose name attribute is located at /nix/store/n-source/pkgs/stdenv/generic/make-derivation.nix:331:7\n\n       … while evaluating attribute 'src' of derivation 'app-1.0'\n         at /nix/store/h-source/app.nix:9:3:\n\n       error: boom",
+        ));
+        assert_eq!(t.message, "boom");
+        assert_eq!(t.position, None);
+        assert_eq!(t.frames[0].position.as_ref().unwrap().line, 331);
+        assert_eq!(
+            t.culprit_position().unwrap().0.file,
+            "/nix/store/h-source/app.nix"
+        );
+        // Only made-up positions: no file to blame.
+        let t = Trace::parse(&block(
+            "error:\n       … while calling the 'import' builtin\n         at «string»:1:18:\n\n       … while calling anonymous lambda\n         at «flakes-internal»/call-flake.nix:72:37:\n\n       error: cannot look up '<nixpkgs>' in pure evaluation mode\n       at «none»:0:",
+        ));
+        assert!(t.culprit_position().is_none());
+        let t = Trace::parse(&block(
+            "error:\n       … while calling the 'head' builtin\n         at «github:NixOS/nixpkgs/5912c17»/lib/attrsets.nix:1696:13:\n\n       error: boom",
+        ));
+        assert!(t.culprit_position().is_some());
+    }
+
+    #[test]
+    fn nix_2_4_pre_block_format() {
+        let t = Trace::parse(&block(
+            "error: --- ThrownError ------------------------------------ nix\nin file: /nix/store/h-source/lib/default.nix (5:17)\n\ncannot look up '<nixpkgs>' in pure evaluation mode (use '--impure' to override)\n(use '--show-trace' to show detailed location information)",
+        ));
+        assert_eq!(
+            t.message,
+            "cannot look up '<nixpkgs>' in pure evaluation mode (use '--impure' to override)"
+        );
+        let p = t.position.unwrap();
+        assert_eq!(
+            (p.file.as_str(), p.line, p.column),
+            ("/nix/store/h-source/lib/default.nix", 5, 17)
+        );
+        let t = Trace::parse(&block("error: --- EvalError --- nix\nat: (3:1) in file: /home/u/a.nix\n\nundefined variable 'x'"));
+        assert_eq!(t.message, "undefined variable 'x'");
+        assert_eq!(t.position.unwrap().line, 3);
     }
 
     #[test]
