@@ -22,6 +22,9 @@ pub struct Trace {
     pub position: Option<Position>,
     pub snippet: Vec<(u32, String)>,
     pub frames: Vec<Frame>,
+    /// How many frames came before the message: Nix 2.3, 2.18+ and Lix print the frames
+    /// before it (outermost first), 2.4-2.17 after it (innermost first).
+    pub message_at: usize,
 }
 
 static AT: LazyLock<Regex> =
@@ -29,6 +32,11 @@ static AT: LazyLock<Regex> =
 /// Nix 2.3 puts the position at the end of the message line.
 static TRAILING_AT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(.*?),? at (/[^:\s]+):(\d+):(\d+):?$").expect("valid regex"));
+/// The error format of Nix 2.4 pre-releases: `at: (5:17) in file: /nix/store/…/x.nix`.
+static IN_FILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:at: \((\d+)(?::(\d+))?\) )?in file: (\S+)(?: \((\d+)(?::(\d+))?\))?")
+        .expect("valid regex")
+});
 static SNIPPET: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d+)\|(.*)$").expect("valid regex"));
 
@@ -98,6 +106,7 @@ impl Trace {
 
     /// Sets the message, splitting off a Nix 2.3 trailing position.
     fn set_message(&mut self, msg: &str) {
+        self.message_at = self.frames.len();
         match TRAILING_AT.captures(msg) {
             Some(c) => {
                 self.message = c[1].to_owned();
@@ -111,15 +120,33 @@ impl Trace {
         }
     }
 
-    /// The innermost position that points at code: the message's own, else the last frame's.
-    pub fn culprit_position(&self) -> Option<(&Position, &[(u32, String)])> {
-        if let Some(p) = &self.position {
-            return Some((p, &self.snippet));
-        }
-        self.frames
+    /// The positions that point at a file, innermost first: the message's own, then the
+    /// frames. Nix's pseudo-files (`«string»`, `«none»`, `«nix-internal»/…`) are not files.
+    pub fn positions(&self) -> Vec<(&Position, &[(u32, String)])> {
+        let (before, after) = self.frames.split_at(self.message_at.min(self.frames.len()));
+        let own = self.position.as_ref().map(|p| (p, self.snippet.as_slice()));
+        let frames = after
             .iter()
-            .rev()
-            .find_map(|f| f.position.as_ref().map(|p| (p, f.snippet.as_slice())))
+            .chain(before.iter().rev())
+            .filter_map(|f| f.position.as_ref().map(|p| (p, f.snippet.as_slice())));
+        own.into_iter()
+            .chain(frames)
+            .filter(|(p, _)| !p.file.starts_with(['«', '(']))
+            .collect()
+    }
+
+    /// The position of the user's or the package's code: the innermost outside nixpkgs'
+    /// `lib/` and stdenv, unless the error is in them.
+    pub fn culprit_position(&self) -> Option<(&Position, &[(u32, String)])> {
+        let all = self.positions();
+        let nixpkgs: Vec<&str> = all
+            .iter()
+            .filter_map(|(p, _)| nixpkgs_root(&p.file))
+            .collect();
+        all.iter()
+            .find(|(p, _)| !library(&p.file, &nixpkgs))
+            .or(all.first())
+            .copied()
     }
 
     /// The most specific attribute path the trace names.
@@ -142,12 +169,60 @@ impl Trace {
 }
 
 fn parse_at(body: &str) -> Option<Position> {
-    let c = AT.captures(body)?;
+    if let Some(c) = AT.captures(body) {
+        return Some(Position {
+            file: c[1].to_owned(),
+            line: c[2].parse().ok()?,
+            column: c[3].parse().ok()?,
+        });
+    }
+    let c = IN_FILE.captures(body)?;
+    let number = |a: usize, b: usize| c.get(a).or(c.get(b)).and_then(|m| m.as_str().parse().ok());
     Some(Position {
-        file: c[1].to_owned(),
-        line: c[2].parse().ok()?,
-        column: c[3].parse().ok()?,
+        file: c[3].to_owned(),
+        line: number(1, 4)?,
+        column: number(2, 5).unwrap_or(0),
     })
+}
+
+/// The directory of a nixpkgs checkout a path lies in, known by directories a project's own
+/// `pkgs/` does not have (`…/pkgs/top-level/all-packages.nix`, `…/nixos/modules/…`).
+fn nixpkgs_root(file: &str) -> Option<&str> {
+    [
+        "/pkgs/top-level/",
+        "/pkgs/stdenv/",
+        "/pkgs/build-support/",
+        "/nixos/modules/",
+    ]
+    .iter()
+    .find_map(|d| file.find(d).map(|at| &file[..at]))
+}
+
+/// The files of nixpkgs' `lib/` that every call goes through (callPackage, the module
+/// system, overrides); `default.nix` is left out, a project's own `lib/` has one too.
+const NIXPKGS_LIB: &[&str] = &[
+    "attrsets.nix",
+    "customisation.nix",
+    "fixed-points.nix",
+    "lists.nix",
+    "modules.nix",
+    "options.nix",
+    "strings.nix",
+    "trivial.nix",
+    "types.nix",
+];
+
+/// Library internals: nixpkgs' stdenv, Nix's own corepkgs, and nixpkgs' `lib/` (in a
+/// checkout the trace shows to be nixpkgs, or one of its well-known files).
+fn library(file: &str, nixpkgs: &[&str]) -> bool {
+    if file.contains("/pkgs/stdenv/") || file.contains("/share/nix/corepkgs/") {
+        return true;
+    }
+    let Some(at) = file.rfind("/lib/") else {
+        return false;
+    };
+    let name = file.rsplit('/').next().unwrap_or_default();
+    nixpkgs.contains(&&file[..at]) || NIXPKGS_LIB.contains(&name)
 }
 
 fn split_frame(body: &str) -> Frame {

@@ -155,8 +155,11 @@ fn header(out: &mut Budget, finding: &Finding, env: &Environment) {
             .flatten()
             .collect::<Vec<_>>()
             .join(":");
-        if !place.is_empty() {
+        // A path outside the tree is for reading only: it is no file the fix may change.
+        if !place.is_empty() && c.local {
             let _ = writeln!(about, "Culprit: {place}");
+        } else if !place.is_empty() {
+            let _ = writeln!(about, "Culprit (not in this project): {place}");
         }
     }
     out.push_if_fits(&about);
@@ -181,7 +184,7 @@ fn header(out: &mut Budget, finding: &Finding, env: &Environment) {
 /// The files a fix may touch, most relevant first.
 fn candidate_files(finding: &Finding, project: &Project) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = Vec::new();
-    let culprit = finding.culprit.as_ref().and_then(|c| c.file.as_deref());
+    let culprit = finding.culprit.as_ref().and_then(|c| c.local_file());
     paths.extend(culprit.map(PathBuf::from));
     if let Some((file, _)) = finding
         .package
@@ -288,6 +291,7 @@ mod tests {
         f.culprit = Some(Culprit {
             file: Some("flake.nix".into()),
             line: Some(3),
+            local: true,
             ..Culprit::default()
         });
         f.evidence = (0..evidence)
