@@ -172,13 +172,20 @@ fn classify(site: &Site) -> Option<(&'static dyn Category, Verdict)> {
     if best.is_some() {
         return best;
     }
-    let summary = match &site.kind {
-        SiteKind::Build { drv } => format!("the builder of {} failed", site::drv_name(drv)),
-        SiteKind::Message => site.message().lines().next().unwrap_or("").to_owned(),
-        SiteKind::Cascade { .. } | SiteKind::Loose => return None,
+    let (cited, summary) = match &site.kind {
+        SiteKind::Build { drv } => (0, format!("the builder of {} failed", site::drv_name(drv))),
+        SiteKind::Message => (0, site.message().lines().next().unwrap_or("").to_owned()),
+        // An error line outside Nix's blocks (a lone `-L`-prefixed `pkg> error: …`) is
+        // still a failure.
+        SiteKind::Loose => site.lines.iter().enumerate().find_map(|(i, l)| {
+            let body = crate::log::prefix::split(&l.text).1.trim();
+            let message = body.strip_prefix("error:")?.trim();
+            (!message.is_empty()).then(|| (i, message.to_owned()))
+        })?,
+        SiteKind::Cascade { .. } => return None,
     };
     let mut v = Verdict::new(0.3, summary);
-    v.evidence.push(0);
+    v.evidence.push(cited);
     Some((category("other").expect("registered"), v))
 }
 
