@@ -222,3 +222,101 @@ fn position_of(site: &Site, rel: &str) -> Option<(u32, u32)> {
         Some((line, column))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::{diagnose, triggers, Context};
+
+    const STORE: &str = "/nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source";
+
+    fn culprit(log: &str, root: &std::path::Path) -> Culprit {
+        let log = crate::log::read_bytes(log.as_bytes(), triggers()).unwrap();
+        let ctx = Context {
+            workspace: Workspace::new(vec![root.to_owned()]),
+            full_log: &|_| None,
+        };
+        diagnose(&log, &ctx).culprit.unwrap()
+    }
+
+    #[test]
+    fn a_store_path_is_local_only_with_the_quoted_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("nix")).unwrap();
+        std::fs::write(dir.path().join("nix/default.nix"), "{\n  x = foo;\n}\n").unwrap();
+        let quoted = format!("error: undefined variable 'foo'\n\n       at {STORE}/nix/default.nix:2:7:\n\n            1| {{\n            2|   x = foo;\n             |       ^\n");
+        let local = culprit(&quoted, dir.path());
+        assert_eq!(
+            (
+                local.file.as_deref(),
+                local.local,
+                local.source_path.as_deref()
+            ),
+            (Some("nix/default.nix"), true, Some("nix/default.nix"))
+        );
+        // Same path, no quoted line (Nix 2.3): not confirmed, so the log's path.
+        let bare = format!("error: undefined variable 'foo' at {STORE}/nix/default.nix:2:7\n");
+        let reported = culprit(&bare, dir.path());
+        assert_eq!(
+            (
+                reported.file,
+                reported.local,
+                reported.source_path.as_deref()
+            ),
+            (
+                Some(format!("{STORE}/nix/default.nix")),
+                false,
+                Some("nix/default.nix")
+            )
+        );
+        // Another line there: another project's file of the same name.
+        let other = quoted.replace("x = foo;", "y = foo;");
+        assert!(!culprit(&other, dir.path()).local);
+    }
+
+    #[test]
+    fn a_path_of_the_tree_the_message_names_is_local() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::write(root.join("data.json"), "{}").unwrap();
+        let log = format!(
+            "error: opening file '{}/data.json': Permission denied\n",
+            root.display()
+        );
+        let c = culprit(&log, &root);
+        assert_eq!((c.file.as_deref(), c.local), (Some("data.json"), true));
+        let elsewhere = "error: opening file '/etc/nfai-none/data.json': Permission denied\n";
+        let c = culprit(elsewhere, &root);
+        assert_eq!(
+            (c.file.as_deref(), c.local, c.source_path),
+            (Some("/etc/nfai-none/data.json"), false, None)
+        );
+    }
+
+    #[test]
+    fn positions_named_inside_messages() {
+        let log = format!("error: anonymous function at {STORE}/package.nix:1:3 called without required argument 'x'\n");
+        let log = crate::log::read_bytes(log.as_bytes(), triggers()).unwrap();
+        let site = &crate::diagnose::site::sites(&log)[0];
+        assert_eq!(position_of(site, "package.nix"), Some((1, 3)));
+        assert_eq!(position_of(site, "other.nix"), None);
+    }
+
+    #[test]
+    fn a_meta_refusal_names_the_package_file_not_check_meta() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = format!("{STORE}/pkgs/by-name/ol/oldlib/package.nix");
+        for log in [
+            format!("error:\n       … while evaluating the attribute 'packages.x86_64-linux.default'\n         at {STORE}/flake.nix:9:5:\n\n       … while calling the 'throw' builtin\n         at {STORE}/pkgs/stdenv/generic/check-meta.nix:589:13:\n\n       error: Package ‘oldlib-0.3’ in {file}:73 is marked as broken, refusing to evaluate.\n"),
+            format!("error:\n       … while calling the 'throw' builtin\n         at {STORE}/pkgs/stdenv/generic/make-derivation.nix:612:9:\n\n       error: Refusing to evaluate package 'oldlib-0.3' in\n {file}:73 because it is marked as broken\n"),
+        ] {
+            let c = culprit(&log, dir.path());
+            assert_eq!(
+                (c.file.as_deref(), c.line, c.local),
+                (Some(file.as_str()), Some(73), false),
+                "{log}"
+            );
+            assert_eq!(c.source_path.as_deref(), Some("pkgs/by-name/ol/oldlib/package.nix"));
+        }
+    }
+}

@@ -381,4 +381,36 @@ mod tests {
         );
         assert_eq!(names(2).len(), 2);
     }
+
+    #[test]
+    fn paths_inside_the_source_tree() {
+        for (reported, rel) in [
+            (
+                "/nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source/modules/common.nix",
+                Some("modules/common.nix"),
+            ),
+            ("/build/foo-1.2/src/foo.c", Some("src/foo.c")),
+            ("/build/source/include/x.hpp", Some("include/x.hpp")),
+            (
+                "/tmp/nix-build-foo-1.2.drv-0/foo-1.2/src/foo.c",
+                Some("src/foo.c"),
+            ),
+            (
+                "/private/tmp/nix-build-foo-1.2.drv-3/source/src/foo.c",
+                Some("src/foo.c"),
+            ),
+            (
+                "/nix/var/nix/builds/nix-build-foo-1.2.drv-0/build/foo-1.2/src/foo.c",
+                Some("src/foo.c"),
+            ),
+            ("src/foo.c", Some("src/foo.c")),
+            ("./src/foo.c", Some("src/foo.c")),
+            ("../src/foo.c", Some("src/foo.c")),
+            ("/build/foo.c", None),
+            ("/home/u/project/flake.nix", None),
+            ("«string»", None),
+        ] {
+            assert_eq!(source_path(reported).as_deref(), rel, "{reported}");
+        }
+    }
 }

@@ -37,6 +37,12 @@ static IN_FILE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:at: \((\d+)(?::(\d+))?\) )?in file: (\S+)(?: \((\d+)(?::(\d+))?\))?")
         .expect("valid regex")
 });
+static CALLED_FROM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r", called from (/[^:\s]+):(\d+):(\d+)$").expect("valid regex"));
+/// The headline of the Nix 2.4 pre-release format, `--- ThrownError --- nix-build`: the
+/// message follows the position.
+static ERROR_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^--- \w+ -+ [\w.-]+$").expect("valid regex"));
 static SNIPPET: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d+)\|(.*)$").expect("valid regex"));
 
@@ -85,9 +91,9 @@ impl Trace {
                 target = Target::Message;
             } else if i == 0 || body.starts_with("while ") {
                 if body.starts_with("while ") {
-                    trace.frames.push(split_frame(body));
+                    trace.frames.extend(split_frame(body));
                     target = Target::Frame;
-                } else {
+                } else if !ERROR_NAME.is_match(body) {
                     trace.set_message(body);
                 }
             } else if trace.message.is_empty() {
@@ -225,8 +231,26 @@ fn library(file: &str, nixpkgs: &[&str]) -> bool {
     nixpkgs.contains(&&file[..at]) || NIXPKGS_LIB.contains(&name)
 }
 
-fn split_frame(body: &str) -> Frame {
-    match TRAILING_AT.captures(body.trim_end_matches(':')) {
+/// A Nix 2.3 frame line: `while evaluating 'f' at /…/lib/strings.nix:234:5, called from
+/// /…/default.nix:12:20:` is two frames, the call site outside the function.
+fn split_frame(body: &str) -> Vec<Frame> {
+    let body = body.trim_end_matches(':');
+    let (body, caller) = match CALLED_FROM.captures(body) {
+        Some(c) => (
+            &body[..c.get(0).map_or(body.len(), |m| m.start())],
+            Some(Frame {
+                description: "called from".to_owned(),
+                position: Some(Position {
+                    file: c[1].to_owned(),
+                    line: c[2].parse().unwrap_or(0),
+                    column: c[3].parse().unwrap_or(0),
+                }),
+                snippet: Vec::new(),
+            }),
+        ),
+        None => (body, None),
+    };
+    let frame = match TRAILING_AT.captures(body) {
         Some(c) => Frame {
             description: c[1].to_owned(),
             position: Some(Position {
@@ -237,10 +261,12 @@ fn split_frame(body: &str) -> Frame {
             snippet: Vec::new(),
         },
         None => Frame {
-            description: body.trim_end_matches(':').to_owned(),
+            description: body.to_owned(),
             ..Frame::default()
         },
-    }
+    };
+    // Frames before the message run outermost first: the caller comes before the callee.
+    caller.into_iter().chain([frame]).collect()
 }
 
 #[cfg(test)]
@@ -301,5 +327,59 @@ mod tests {
         assert_eq!(t.position.as_ref().unwrap().line, 7);
         assert_eq!(t.frames[0].position.as_ref().unwrap().line, 5);
         assert_eq!(t.attribute().as_deref(), Some("buildInputs"));
+    }
+
+    const NIXPKGS: &str = "/nix/store/0fw3kxhp3zcqfa5gr3ymm7g2brwvmp3f-source";
+    const USER: &str = "/nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source";
+
+    fn chosen(text: &str) -> (String, u32, u32) {
+        let t = Trace::parse(&block(text));
+        let (p, _) = t.culprit_position().unwrap();
+        (p.file.clone(), p.line, p.column)
+    }
+
+    #[test]
+    fn nix_2_4_to_2_17_frames_after_the_message_innermost_first() {
+        let text = format!("error: value is a set while a list was expected\n\n       at {NIXPKGS}/pkgs/stdenv/generic/make-derivation.nix:300:7:\n\n          300|       buildInputs = map (drv: drv) buildInputs;\n             |       ^\n\n       … while evaluating the attribute 'buildInputs' of the derivation 'hello-1.0'\n\n       at {NIXPKGS}/pkgs/stdenv/generic/make-derivation.nix:270:7:\n\n       … while evaluating 'callPackageWith'\n\n       at {NIXPKGS}/lib/customisation.nix:117:35:\n\n       … from call site\n\n       at {USER}/pkgs/hello.nix:12:3:\n\n       … from call site\n\n       at {USER}/flake.nix:20:9:\n");
+        assert_eq!(chosen(&text), (format!("{USER}/pkgs/hello.nix"), 12, 3));
+    }
+
+    #[test]
+    fn nix_2_18_and_lix_frames_before_the_message_outermost_first() {
+        let text = format!("error:\n       … while evaluating the attribute 'packages.x86_64-linux.default'\n         at {USER}/flake.nix:20:9:\n           20|         default = pkgs.callPackage ./pkgs/hello.nix {{ }};\n             |         ^\n\n       … while calling the 'derivationStrict' builtin\n         at «nix-internal»/derivation-internal.nix:37:12:\n\n       … from call site\n         at {USER}/pkgs/hello.nix:12:3:\n           12|   buildInputs = {{ }};\n             |   ^\n\n       … while calling 'mkDerivation'\n         at {NIXPKGS}/pkgs/stdenv/generic/make-derivation.nix:270:7:\n\n       … while calling 'map'\n         at {NIXPKGS}/lib/lists.nix:12:5:\n\n       error: value is a set while a list was expected\n");
+        assert_eq!(chosen(&text), (format!("{USER}/pkgs/hello.nix"), 12, 3));
+    }
+
+    #[test]
+    fn an_error_inside_library_code_stays_there() {
+        let text = format!("error:\n       … while calling 'mkDerivation'\n         at {NIXPKGS}/pkgs/stdenv/generic/make-derivation.nix:270:7:\n\n       … while evaluating 'hasSuffix'\n         at {NIXPKGS}/lib/strings.nix:234:5:\n\n       error: expected a string but found a set\n");
+        assert_eq!(
+            chosen(&text),
+            (format!("{NIXPKGS}/lib/strings.nix"), 234, 5)
+        );
+    }
+
+    #[test]
+    fn pseudo_files_are_not_files() {
+        let text = format!("error: undefined variable 'x'\n\n       at «string»:1:1:\n\n       … while evaluating the file\n\n       at {USER}/default.nix:4:2:\n");
+        assert_eq!(chosen(&text), (format!("{USER}/default.nix"), 4, 2));
+        let none = "error:\n       … while calling the 'throw' builtin\n         at «none»:0: (source not available)\n\n       error: boom\n";
+        assert!(Trace::parse(&block(none)).culprit_position().is_none());
+    }
+
+    #[test]
+    fn nix_2_3_call_sites_and_trailing_positions() {
+        let text = format!("error: while evaluating the attribute 'buildInputs' of the derivation 'hello-1.0' at {NIXPKGS}/pkgs/stdenv/generic/make-derivation.nix:191:11:\nwhile evaluating 'hasSuffix' at {NIXPKGS}/lib/strings.nix:234:5, called from {USER}/default.nix:12:20:\nvalue is a set while a string was expected, at {NIXPKGS}/lib/strings.nix:236:7\n");
+        let t = Trace::parse(&block(&text));
+        assert_eq!(t.message, "value is a set while a string was expected");
+        assert_eq!(chosen(&text), (format!("{USER}/default.nix"), 12, 20));
+    }
+
+    #[test]
+    fn nix_2_4_pre_release_block_format() {
+        let text = format!("error: --- ThrownError --- nix-build\nat: (5:17) in file: {USER}/default.nix\n\n     4|   x = 1;\n     5|   y = throw \"no y here\";\n      |                 ^\n\nno y here\n");
+        let t = Trace::parse(&block(&text));
+        assert_eq!(t.message, "no y here");
+        assert_eq!(chosen(&text), (format!("{USER}/default.nix"), 5, 17));
     }
 }
