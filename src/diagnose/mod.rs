@@ -175,9 +175,10 @@ fn classify(site: &Site) -> Option<(&'static dyn Category, Verdict)> {
     let (cited, summary) = match &site.kind {
         SiteKind::Build { drv } => (0, format!("the builder of {} failed", site::drv_name(drv))),
         SiteKind::Message => (0, site.message().lines().next().unwrap_or("").to_owned()),
-        // An error line outside Nix's blocks (a lone `-L`-prefixed `pkg> error: …`) is
-        // still a failure.
+        // A builder's error line outside Nix's blocks (a lone `-L`-prefixed `pkg> error: …`)
+        // is still a failure; the loose site's other lines are the blocks' own.
         SiteKind::Loose => site.lines.iter().enumerate().find_map(|(i, l)| {
+            l.origin.as_ref()?;
             let body = crate::log::prefix::split(&l.text).1.trim();
             let message = body.strip_prefix("error:")?.trim();
             (!message.is_empty()).then(|| (i, message.to_owned()))
