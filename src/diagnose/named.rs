@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::site::Site;
+use super::site::{Site, SiteKind};
 
 /// A file a message names, with the position it gives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,9 @@ static WORDINGS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // match anything in file 'src/x.c'` and `substitute(): ERROR: file 'x' does not exist`.
         r"doesn't match anything in file '(?P<file>[^']+)'",
         r"\bsubstitute\w*\(\)(?: in derivation \S+)?: ERROR: file '(?P<file>[^']+)' does not exist",
+        // nixpkgs' patchPhase: `applying patch /nix/store/…-fix-build.patch` (cited only when
+        // that patch failed).
+        r"\bapplying patch (?P<file>\S+)\s*$",
     ]
     .iter()
     .map(|w| Regex::new(w).expect("valid regex"))
@@ -62,12 +65,18 @@ pub fn in_text(text: &str) -> Option<Named> {
     })
 }
 
-/// The first file the cited lines name, else the first any line of `site` names.
+/// The first file the cited lines name, else for a Nix message the first its lines name. A
+/// builder's other output names files the failure is not about (patches applied before, files
+/// a build step read).
 pub fn in_site(site: &Site, cited: &[usize]) -> Option<Named> {
+    let message = match site.kind {
+        SiteKind::Message => site.lines.as_slice(),
+        _ => &[],
+    };
     cited
         .iter()
         .filter_map(|&i| site.lines.get(i))
-        .chain(&site.lines)
+        .chain(message)
         .find_map(|l| in_text(&l.text))
 }
 
@@ -149,6 +158,24 @@ mod tests {
                 "       > substitute(): ERROR: file 'logo/nix-snowflake-white.svg' does not exist"
             ),
             ("logo/nix-snowflake-white.svg".into(), None, None)
+        );
+    }
+
+    #[test]
+    fn the_patch_being_applied() {
+        assert_eq!(
+            named("       > applying patch /nix/store/isxfqn22xvr76yy4ig4c31g3zvy60img-fix-port.patch"),
+            ("/nix/store/isxfqn22xvr76yy4ig4c31g3zvy60img-fix-port.patch".into(), None, None)
+        );
+        assert_eq!(
+            named(
+                "server> applying patch /nix/store/isxfqn22xvr76yy4ig4c31g3zvy60img-fix-port.patch"
+            ),
+            (
+                "/nix/store/isxfqn22xvr76yy4ig4c31g3zvy60img-fix-port.patch".into(),
+                None,
+                None
+            )
         );
     }
 
