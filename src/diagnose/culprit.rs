@@ -319,4 +319,33 @@ mod tests {
             assert_eq!(c.source_path.as_deref(), Some("pkgs/by-name/ol/oldlib/package.nix"));
         }
     }
+
+    #[test]
+    fn a_compiler_s_file_relative_to_the_build_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(
+            dir.path().join("src/main.c"),
+            "int main() {\n    int x = add(2, 3)\n    return x;\n}\n",
+        )
+        .unwrap();
+        let log = |file: &str, code: &str| {
+            format!("error: builder for '/nix/store/gg1a66pfgnm0hh67amzbd7l803jqk6s2-calc-0.1.0.drv' failed with exit code 2;\n       last 3 log lines:\n       > {file}:2:22: error: expected ';' before 'return'\n       >     2 | {code}\n       >       |                      ^\n")
+        };
+        for file in ["src/main.c", "/build/calc-0.1.0/src/main.c"] {
+            let c = culprit(&log(file, "    int x = add(2, 3)"), dir.path());
+            assert_eq!(
+                (c.file.as_deref(), c.local, c.source_path.as_deref()),
+                (Some("src/main.c"), true, Some("src/main.c")),
+                "{file}"
+            );
+            // Another source with a file of the same path: the log's path, not ours.
+            let c = culprit(&log(file, "    long y = sub(2, 3)"), dir.path());
+            assert_eq!(
+                (c.file.as_deref(), c.local, c.source_path.as_deref()),
+                (Some(file), false, Some("src/main.c")),
+                "{file}"
+            );
+        }
+    }
 }
