@@ -127,7 +127,8 @@ impl Trace {
     }
 
     /// The positions that point at a file, innermost first: the message's own, then the
-    /// frames. Nix's pseudo-files (`«string»`, `«none»`, `«nix-internal»/…`) are not files.
+    /// frames. Nix's pseudo-files (`«string»`, `«none»`, `«nix-internal»/…`,
+    /// `<nix/derivation-internal.nix>`, `/builtin/derivation.nix`) are not files.
     pub fn positions(&self) -> Vec<(&Position, &[(u32, String)])> {
         let (before, after) = self.frames.split_at(self.message_at.min(self.frames.len()));
         let own = self.position.as_ref().map(|p| (p, self.snippet.as_slice()));
@@ -137,7 +138,9 @@ impl Trace {
             .filter_map(|f| f.position.as_ref().map(|p| (p, f.snippet.as_slice())));
         own.into_iter()
             .chain(frames)
-            .filter(|(p, _)| !p.file.starts_with(['«', '(']))
+            .filter(|(p, _)| {
+                !p.file.starts_with(['«', '(', '<']) && !p.file.starts_with("/builtin/")
+            })
             .collect()
     }
 
@@ -363,6 +366,8 @@ mod tests {
     fn pseudo_files_are_not_files() {
         let text = format!("error: undefined variable 'x'\n\n       at «string»:1:1:\n\n       … while evaluating the file\n\n       at {USER}/default.nix:4:2:\n");
         assert_eq!(chosen(&text), (format!("{USER}/default.nix"), 4, 2));
+        let builtin = format!("error:\n       … from call site\n         at {USER}/flake.nix:7:3:\n\n       … while calling the 'derivationStrict' builtin\n         at /builtin/derivation.nix:9:12: (source not available)\n\n       … while calling the 'derivationStrict' builtin\n         at <nix/derivation-internal.nix>:9:12:\n\n       error: boom\n");
+        assert_eq!(chosen(&builtin), (format!("{USER}/flake.nix"), 7, 3));
         let none = "error:\n       … while calling the 'throw' builtin\n         at «none»:0: (source not available)\n\n       error: boom\n";
         assert!(Trace::parse(&block(none)).culprit_position().is_none());
     }
