@@ -162,8 +162,8 @@ fn local(
     })
 }
 
-/// The culprit as the log gives it: the position the message names, the compiler's, the
-/// chosen frame's, a file the message names without a position, then the classifier's path.
+/// The culprit as the log gives it: the file the message names, the compiler's position,
+/// the chosen frame's, then the classifier's path.
 fn reported(
     v: &Verdict,
     traced: Option<(&crate::log::Position, &[(u32, String)])>,
@@ -173,7 +173,8 @@ fn reported(
     if let Some(Locate::Named { file, line, .. }) = &v.locate {
         return Some(Place::reported(file, *line, 0, Vec::new()));
     }
-    if let Some(n) = named.filter(|n| n.line.is_some()) {
+    // Files the message itself names beat the frames, which often end in library code.
+    if let Some(n) = named {
         let (line, column) = (n.line.unwrap_or(0), n.column.unwrap_or(0));
         return Some(Place::reported(&n.file, line, column, Vec::new()));
     }
@@ -193,9 +194,6 @@ fn reported(
             pos.column,
             quoted.to_vec(),
         ));
-    }
-    if let Some(n) = named {
-        return Some(Place::reported(&n.file, 0, 0, Vec::new()));
     }
     match &v.locate {
         Some(Locate::Path(rel)) => {
@@ -347,5 +345,21 @@ mod tests {
                 "{file}"
             );
         }
+    }
+
+    #[test]
+    fn the_definition_a_module_error_names_beats_library_frames() {
+        let dir = tempfile::tempdir().unwrap();
+        let nixpkgs = "/nix/store/0fw3kxhp3zcqfa5gr3ymm7g2brwvmp3f-source";
+        let log = format!("error:\n       … while calling the 'head' builtin\n         at {nixpkgs}/lib/attrsets.nix:1575:11:\n\n       … while evaluating the attribute 'value'\n         at {nixpkgs}/lib/modules.nix:809:9:\n\n       … while evaluating the option `system.build.toplevel':\n\n       (stack trace truncated; use '--show-trace' to show the full, detailed trace)\n\n       error: The option `services.foo' does not exist. Definition values:\n       - In `{STORE}/hosts/a.nix': true\n");
+        let c = culprit(&log, dir.path());
+        assert_eq!(
+            (c.file, c.local, c.source_path.as_deref()),
+            (
+                Some(format!("{STORE}/hosts/a.nix")),
+                false,
+                Some("hosts/a.nix")
+            )
+        );
     }
 }

@@ -34,6 +34,9 @@ static WORDINGS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // Nix's call errors before 2.18: `anonymous function at /…/x.nix:1:1 called without
         // required argument 'y'`, `'f' at /…/x.nix:3:5 called with unexpected argument 'z'`.
         r"(?:anonymous function|[‘'][^’']+[’']) at (?P<file>/[^\s:]+):(?P<line>\d+):(?P<column>\d+) called with",
+        // nixpkgs' module system (lib/modules.nix) lists the definitions of an option it
+        // rejects: `- In `/nix/store/…-source/hosts/a.nix': true`.
+        r"^\s*- In [`‘'](?P<file>/[^'’`]+)['’]",
         // nixpkgs' setup.sh: `substituteStream() in derivation x: ERROR: pattern a doesn't
         // match anything in file 'src/x.c'` and `substitute(): ERROR: file 'x' does not exist`.
         r"doesn't match anything in file '(?P<file>[^']+)'",
@@ -159,6 +162,15 @@ mod tests {
             ),
             ("logo/nix-snowflake-white.svg".into(), None, None)
         );
+    }
+
+    #[test]
+    fn module_system_definitions() {
+        assert_eq!(
+            named(&format!("       - In `{STORE}/hosts/a.nix': true")),
+            (format!("{STORE}/hosts/a.nix"), None, None)
+        );
+        assert_eq!(in_text("       - In `<unknown-file>': true"), None);
     }
 
     #[test]
