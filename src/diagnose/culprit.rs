@@ -362,4 +362,28 @@ mod tests {
             )
         );
     }
+
+    #[test]
+    fn nix_2_4_pre_release_blocks_name_their_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let log = |file: &str| {
+            format!("error: --- ThrownError --------------------------------- nix-build\nat: (2:7) in file: {file}\n\n     1| {{\n     2|   y = throw \"no y here\";\n      |       ^\n\nno y here\n")
+        };
+        let c = culprit(&log("/home/u/p/default.nix"), &root);
+        assert_eq!(
+            (c.file.as_deref(), c.line, c.column, c.local),
+            (Some("/home/u/p/default.nix"), Some(2), Some(7), false)
+        );
+        std::fs::write(
+            root.join("default.nix"),
+            "{\n  y = throw \"no y here\";\n}\n",
+        )
+        .unwrap();
+        let c = culprit(&log(&root.join("default.nix").display().to_string()), &root);
+        assert_eq!(
+            (c.file.as_deref(), c.local, c.source_path.as_deref()),
+            (Some("default.nix"), true, Some("default.nix"))
+        );
+    }
 }
