@@ -330,4 +330,41 @@ mod tests {
             "no room: not shown, so not editable"
         );
     }
+
+    #[test]
+    fn a_culprit_outside_the_tree_is_named_but_never_offered_for_editing() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("modules")).unwrap();
+        std::fs::write(dir.path().join("modules/common.nix"), "{ }\n").unwrap();
+        std::fs::write(
+            dir.path().join("flake.nix"),
+            "{ m = import ./modules/common.nix; }\n",
+        )
+        .unwrap();
+        let project = Project::load(dir.path());
+        let env = environment(dir.path(), Some("2.8.0".into()));
+        let mut f = finding(1, 10);
+        f.culprit = Some(Culprit {
+            file: Some("modules/common.nix".into()),
+            line: Some(3),
+            source_path: Some("modules/common.nix".into()),
+            ..Culprit::default()
+        });
+        let built = fix(&f, &project, &env, &[], 6000);
+        assert!(built
+            .text
+            .contains("Culprit (not in this project): modules/common.nix:3"));
+        assert!(
+            !built.files.iter().any(|p| p.ends_with("common.nix")),
+            "{:?}",
+            built.files
+        );
+        f.culprit.as_mut().unwrap().local = true;
+        let built = fix(&f, &project, &env, &[], 6000);
+        assert!(
+            built.files.iter().any(|p| p.ends_with("common.nix")),
+            "{:?}",
+            built.files
+        );
+    }
 }
