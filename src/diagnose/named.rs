@@ -27,7 +27,7 @@ static WORDINGS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"\bopening file '(?P<file>[^']+)'",
         r"\bopening directory '(?P<file>[^']+)'",
         // Nix's git fetcher (2.14+): a file of the flake that git does not track.
-        r#"\bPath '(?P<file>[^']+)' in the repository "(?P<dir>[^"]+)" is not tracked by Git"#,
+        r#"\bPath '(?P<file>[^']+)' in the repository "?(?P<dir>/[^"]+?)"? is not tracked by Git"#,
         // nixpkgs' check-meta: `Package ‘x’ in /nix/store/…/default.nix:73 is marked as broken`
         // (until 2024) and `Refusing to evaluate package 'x' in /nix/store/…:73 because it …`.
         r"\b[Pp]ackage [‘'][^’']*[’'] in (?P<file>/[^\s:]+):(?P<line>\d+)\b",
@@ -112,6 +112,10 @@ mod tests {
         assert_eq!(
             named("error: Path 'modules/tool.nix' in the repository \"/home/u/cfg\" is not tracked by Git."),
             ("/home/u/cfg/modules/tool.nix".into(), None, None)
+        );
+        assert_eq!(
+            named("error: Path 'tool.nix' in the repository /home/u/cfg is not tracked by Git."),
+            ("/home/u/cfg/tool.nix".into(), None, None)
         );
     }
 
