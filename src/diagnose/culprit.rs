@@ -126,10 +126,11 @@ fn local(
         Some(Locate::Text(needles)) => ws
             .find_text(needles)
             .map(|(p, line, column)| Place::local(ws, p, None, line, column)),
-        Some(Locate::Path(rel)) => ws.file(rel).map(|p| {
-            let (line, column) = position_of(site, rel).unwrap_or((0, 0));
-            Place::local(ws, p, Some(rel), line, column)
-        }),
+        // A position in a store copy of the file needs Nix's quoted line, like the frames'
+        // above; without one the path alone (checked by the category, e.g. with git) does.
+        Some(Locate::Path(rel)) if position_of(site, rel).is_none() => {
+            ws.file(rel).map(|p| Place::local(ws, p, Some(rel), 0, 0))
+        }
         Some(Locate::At(rel, line, column)) => ws
             .file(rel)
             .map(|p| Place::local(ws, p, Some(rel), *line, *column)),
