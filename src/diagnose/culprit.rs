@@ -387,4 +387,25 @@ mod tests {
             (Some("default.nix"), true, Some("default.nix"))
         );
     }
+
+    #[test]
+    fn a_call_error_s_store_path_is_not_local_by_its_relative_path() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("package.nix"),
+            "{ stdenv }:\nstdenv.mkDerivation { }\n",
+        )
+        .unwrap();
+        let log = format!("error: anonymous function at {STORE}/package.nix:1:1 called without required argument 'sqlite3'\n");
+        let c = culprit(&log, dir.path());
+        assert_eq!(
+            (c.file, c.line, c.local, c.source_path.as_deref()),
+            (
+                Some(format!("{STORE}/package.nix")),
+                Some(1),
+                false,
+                Some("package.nix")
+            )
+        );
+    }
 }
