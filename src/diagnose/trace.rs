@@ -22,6 +22,9 @@ pub struct Trace {
     pub position: Option<Position>,
     pub snippet: Vec<(u32, String)>,
     pub frames: Vec<Frame>,
+    /// How many frames came before the message: Nix 2.3, 2.18+ and Lix print the frames
+    /// before it (outermost first), 2.4-2.17 after it (innermost first).
+    pub message_at: usize,
 }
 
 static AT: LazyLock<Regex> =
@@ -37,6 +40,8 @@ static IN_FILE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static DIVIDER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^--- \w+ -+(?: \S+)?$").expect("valid regex"));
+static CALLED_FROM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r", called from (/[^:\s]+):(\d+):(\d+)$").expect("valid regex"));
 static SNIPPET: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d+)\|(.*)$").expect("valid regex"));
 
@@ -110,7 +115,7 @@ impl Trace {
                 target = Target::Message;
             } else if i == 0 || body.starts_with("while ") {
                 if body.starts_with("while ") {
-                    trace.frames.push(split_frame(body));
+                    trace.frames.extend(split_frame(body));
                     target = Target::Frame;
                 } else {
                     trace.set_message(body);
@@ -131,6 +136,7 @@ impl Trace {
 
     /// Sets the message, splitting off a Nix 2.3 trailing position.
     fn set_message(&mut self, msg: &str) {
+        self.message_at = self.frames.len();
         match TRAILING_AT.captures(msg) {
             Some(c) => {
                 self.message = c[1].to_owned();
@@ -144,18 +150,33 @@ impl Trace {
         }
     }
 
-    /// The innermost position that points at code in a file: the message's own, else the
-    /// last frame's.
+    /// The positions that point at a file, innermost first: the message's own, then the
+    /// frames, leaving out the expressions Nix made up (see `in_file`).
+    pub fn positions(&self) -> Vec<(&Position, &[(u32, String)])> {
+        let (before, after) = self.frames.split_at(self.message_at.min(self.frames.len()));
+        let own = self.position.as_ref().map(|p| (p, self.snippet.as_slice()));
+        let frames = after
+            .iter()
+            .chain(before.iter().rev())
+            .filter_map(|f| f.position.as_ref().map(|p| (p, f.snippet.as_slice())));
+        own.into_iter()
+            .chain(frames)
+            .filter(|(p, _)| in_file(p))
+            .collect()
+    }
+
+    /// The position of the user's or the package's code: the innermost outside nixpkgs'
+    /// `lib/` and stdenv, unless the error is in them.
     pub fn culprit_position(&self) -> Option<(&Position, &[(u32, String)])> {
-        if let Some(p) = self.position.as_ref().filter(|p| in_file(p)) {
-            return Some((p, &self.snippet));
-        }
-        self.frames.iter().rev().find_map(|f| {
-            f.position
-                .as_ref()
-                .filter(|p| in_file(p))
-                .map(|p| (p, f.snippet.as_slice()))
-        })
+        let all = self.positions();
+        let nixpkgs: Vec<&str> = all
+            .iter()
+            .filter_map(|(p, _)| nixpkgs_root(&p.file))
+            .collect();
+        all.iter()
+            .find(|(p, _)| !library(&p.file, &nixpkgs))
+            .or(all.first())
+            .copied()
     }
 
     /// The most specific attribute path the trace names.
@@ -180,14 +201,14 @@ impl Trace {
 /// Whether a position is in a file, not in an expression Nix made up or was given on the
 /// command line: `«string»`, `«stdin»`, `«none»:0` and `(string)` of `--expr`,
 /// `«flakes-internal»/call-flake.nix`, `<nix/derivation-internal.nix>`,
-/// `//builtin/derivation.nix` (a file inside a source such as
+/// `/builtin/derivation.nix` or `//builtin/derivation.nix` (a file inside a source such as
 /// `«github:NixOS/nixpkgs/5912c17»/lib/attrsets.nix` is one).
 fn in_file(p: &Position) -> bool {
     let f = p.file.as_str();
     let pseudo = (f.starts_with('«') && (f.ends_with('»') || f.starts_with("«flakes-internal»")))
         || (f.starts_with('<') && f.ends_with('>'))
         || (f.starts_with('(') && f.ends_with(')'))
-        || f.starts_with("//builtin/");
+        || f.trim_start_matches('/').starts_with("builtin/");
     !pseudo
 }
 
@@ -200,8 +221,66 @@ fn parse_at(body: &str) -> Option<Position> {
     })
 }
 
-fn split_frame(body: &str) -> Frame {
-    match TRAILING_AT.captures(body.trim_end_matches(':')) {
+/// The directory of a nixpkgs checkout a path lies in, known by directories a project's own
+/// `pkgs/` does not have (`…/pkgs/top-level/all-packages.nix`, `…/nixos/modules/…`).
+fn nixpkgs_root(file: &str) -> Option<&str> {
+    [
+        "/pkgs/top-level/",
+        "/pkgs/stdenv/",
+        "/pkgs/build-support/",
+        "/nixos/modules/",
+    ]
+    .iter()
+    .find_map(|d| file.find(d).map(|at| &file[..at]))
+}
+
+/// The files of nixpkgs' `lib/` that every call goes through (callPackage, the module
+/// system, overrides); `default.nix` is left out, a project's own `lib/` has one too.
+const NIXPKGS_LIB: &[&str] = &[
+    "attrsets.nix",
+    "customisation.nix",
+    "fixed-points.nix",
+    "lists.nix",
+    "modules.nix",
+    "options.nix",
+    "strings.nix",
+    "trivial.nix",
+    "types.nix",
+];
+
+/// Library internals: nixpkgs' stdenv, Nix's own corepkgs, and nixpkgs' `lib/` (in a
+/// checkout the trace shows to be nixpkgs, or one of its well-known files).
+fn library(file: &str, nixpkgs: &[&str]) -> bool {
+    if file.contains("/pkgs/stdenv/") || file.contains("/share/nix/corepkgs/") {
+        return true;
+    }
+    let Some(at) = file.rfind("/lib/") else {
+        return false;
+    };
+    let name = file.rsplit('/').next().unwrap_or_default();
+    nixpkgs.contains(&&file[..at]) || NIXPKGS_LIB.contains(&name)
+}
+
+/// A Nix 2.3 frame line: `while evaluating 'f' at /…/lib/strings.nix:234:5, called from
+/// /…/default.nix:12:20:` is two frames, the call site outside the function.
+fn split_frame(body: &str) -> Vec<Frame> {
+    let body = body.trim_end_matches(':');
+    let (body, caller) = match CALLED_FROM.captures(body) {
+        Some(c) => (
+            &body[..c.get(0).map_or(body.len(), |m| m.start())],
+            Some(Frame {
+                description: "called from".to_owned(),
+                position: Some(Position {
+                    file: c[1].to_owned(),
+                    line: c[2].parse().unwrap_or(0),
+                    column: c[3].parse().unwrap_or(0),
+                }),
+                snippet: Vec::new(),
+            }),
+        ),
+        None => (body, None),
+    };
+    let frame = match TRAILING_AT.captures(body) {
         Some(c) => Frame {
             description: c[1].to_owned(),
             position: Some(Position {
@@ -212,10 +291,12 @@ fn split_frame(body: &str) -> Frame {
             snippet: Vec::new(),
         },
         None => Frame {
-            description: body.trim_end_matches(':').to_owned(),
+            description: body.to_owned(),
             ..Frame::default()
         },
-    }
+    };
+    // Frames before the message run outermost first: the caller comes before the callee.
+    caller.into_iter().chain([frame]).collect()
 }
 
 #[cfg(test)]
@@ -334,5 +415,61 @@ mod tests {
         assert_eq!(t.position.as_ref().unwrap().line, 7);
         assert_eq!(t.frames[0].position.as_ref().unwrap().line, 5);
         assert_eq!(t.attribute().as_deref(), Some("buildInputs"));
+    }
+
+    const NIXPKGS: &str = "/nix/store/0fw3kxhp3zcqfa5gr3ymm7g2brwvmp3f-source";
+    const USER: &str = "/nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source";
+
+    fn chosen(text: &str) -> (String, u32, u32) {
+        let t = Trace::parse(&block(text));
+        let (p, _) = t.culprit_position().unwrap();
+        (p.file.clone(), p.line, p.column)
+    }
+
+    #[test]
+    fn nix_2_4_to_2_17_frames_after_the_message_innermost_first() {
+        let text = format!("error: value is a set while a list was expected\n\n       at {NIXPKGS}/pkgs/stdenv/generic/make-derivation.nix:300:7:\n\n          300|       buildInputs = map (drv: drv) buildInputs;\n             |       ^\n\n       … while evaluating the attribute 'buildInputs' of the derivation 'hello-1.0'\n\n       at {NIXPKGS}/pkgs/stdenv/generic/make-derivation.nix:270:7:\n\n       … while evaluating 'callPackageWith'\n\n       at {NIXPKGS}/lib/customisation.nix:117:35:\n\n       … from call site\n\n       at {USER}/pkgs/hello.nix:12:3:\n\n       … from call site\n\n       at {USER}/flake.nix:20:9:\n");
+        assert_eq!(chosen(&text), (format!("{USER}/pkgs/hello.nix"), 12, 3));
+    }
+
+    #[test]
+    fn nix_2_18_and_lix_frames_before_the_message_outermost_first() {
+        let text = format!("error:\n       … while evaluating the attribute 'packages.x86_64-linux.default'\n         at {USER}/flake.nix:20:9:\n           20|         default = pkgs.callPackage ./pkgs/hello.nix {{ }};\n             |         ^\n\n       … while calling the 'derivationStrict' builtin\n         at «nix-internal»/derivation-internal.nix:37:12:\n\n       … from call site\n         at {USER}/pkgs/hello.nix:12:3:\n           12|   buildInputs = {{ }};\n             |   ^\n\n       … while calling 'mkDerivation'\n         at {NIXPKGS}/pkgs/stdenv/generic/make-derivation.nix:270:7:\n\n       … while calling 'map'\n         at {NIXPKGS}/lib/lists.nix:12:5:\n\n       error: value is a set while a list was expected\n");
+        assert_eq!(chosen(&text), (format!("{USER}/pkgs/hello.nix"), 12, 3));
+    }
+
+    #[test]
+    fn an_error_inside_library_code_stays_there() {
+        let text = format!("error:\n       … while calling 'mkDerivation'\n         at {NIXPKGS}/pkgs/stdenv/generic/make-derivation.nix:270:7:\n\n       … while evaluating 'hasSuffix'\n         at {NIXPKGS}/lib/strings.nix:234:5:\n\n       error: expected a string but found a set\n");
+        assert_eq!(
+            chosen(&text),
+            (format!("{NIXPKGS}/lib/strings.nix"), 234, 5)
+        );
+    }
+
+    #[test]
+    fn pseudo_files_are_not_files() {
+        let text = format!("error: undefined variable 'x'\n\n       at «string»:1:1:\n\n       … while evaluating the file\n\n       at {USER}/default.nix:4:2:\n");
+        assert_eq!(chosen(&text), (format!("{USER}/default.nix"), 4, 2));
+        let builtin = format!("error:\n       … from call site\n         at {USER}/flake.nix:7:3:\n\n       … while calling the 'derivationStrict' builtin\n         at /builtin/derivation.nix:9:12: (source not available)\n\n       … while calling the 'derivationStrict' builtin\n         at <nix/derivation-internal.nix>:9:12:\n\n       error: boom\n");
+        assert_eq!(chosen(&builtin), (format!("{USER}/flake.nix"), 7, 3));
+        let none = "error:\n       … while calling the 'throw' builtin\n         at «none»:0: (source not available)\n\n       error: boom\n";
+        assert!(Trace::parse(&block(none)).culprit_position().is_none());
+    }
+
+    #[test]
+    fn nix_2_3_call_sites_and_trailing_positions() {
+        let text = format!("error: while evaluating the attribute 'buildInputs' of the derivation 'hello-1.0' at {NIXPKGS}/pkgs/stdenv/generic/make-derivation.nix:191:11:\nwhile evaluating 'hasSuffix' at {NIXPKGS}/lib/strings.nix:234:5, called from {USER}/default.nix:12:20:\nvalue is a set while a string was expected, at {NIXPKGS}/lib/strings.nix:236:7\n");
+        let t = Trace::parse(&block(&text));
+        assert_eq!(t.message, "value is a set while a string was expected");
+        assert_eq!(chosen(&text), (format!("{USER}/default.nix"), 12, 20));
+    }
+
+    #[test]
+    fn nix_2_4_pre_release_block_format() {
+        let text = format!("error: --- ThrownError --- nix-build\nat: (5:17) in file: {USER}/default.nix\n\n     4|   x = 1;\n     5|   y = throw \"no y here\";\n      |                 ^\n\nno y here\n");
+        let t = Trace::parse(&block(&text));
+        assert_eq!(t.message, "no y here");
+        assert_eq!(chosen(&text), (format!("{USER}/default.nix"), 5, 17));
     }
 }

@@ -202,7 +202,8 @@ impl<'a> Scanner<'a> {
         let framed = framed.trim_end();
 
         if let Some(block) = &mut self.block {
-            // Nix 2.3 continues a trace on unindented lines after a line ending in ':'.
+            // Nix 2.3 continues a trace on unindented lines after a line ending in ':'; the
+            // 2.4 pre-releases' `error: --- EvalError --- nix-build` blocks are unindented.
             let continues = framed.is_empty()
                 || framed.starts_with([' ', '\t'])
                 || (block.lines.last().is_some_and(|l| l.text.ends_with(':'))

@@ -350,6 +350,12 @@ fn error_lines_in_any_layout_are_failures() {
         ("┃        error: builder for '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-hello-1.0.drv' failed with exit code 127;\n┃        last 1 log lines:\n┃        > sh: cmake: not found\n", "missing_build_tool"),
         ("@nix {\"action\":\"msg\",\"level\":0,\"msg\":\"\\u001b[31;1merror:\\u001b[0m undefined var\niable 'x'\"}\n", "undefined_variable"),
         ("error: the frobnicator refused to frobnicate\n", "other"),
+        // A lone `-L`-prefixed error line, with nothing else.
+        ("frob> error: the frobnicator refused to frobnicate\n", "other"),
+        // A nix-output-monitor frame without its header, around an unknown message.
+        ("┃        error: the frobnicator refused to frobnicate\n", "other"),
+        // An unknown message in an internal-json record with ANSI codes, wrapped.
+        ("@nix {\"action\":\"msg\",\"level\":0,\"msg\":\"\\u001b[31;1merror:\\u001b[0m the frobnicator refused to frob\nnicate\"}\n", "other"),
     ] {
         let out = nfai()
             .args(["explain-failure", "--no-fetch-log", "--format", "json"])
@@ -358,5 +364,35 @@ fn error_lines_in_any_layout_are_failures() {
             .unwrap();
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(report["category"], category, "{log}");
+        if category == "other" {
+            assert_eq!(
+                report["summary"], "the frobnicator refused to frobnicate",
+                "{log}"
+            );
+        }
+    }
+}
+
+/// Run inside this repository (which has a `flake.nix` and fixture projects of its own),
+/// logs about other projects name their files as the log gives them, never one of ours.
+#[test]
+fn logs_about_other_projects_do_not_name_this_repository_s_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for log in [
+        "corpus/011-fedimint-undefined-variable-flake/log.txt",
+        "corpus/032-nixverse-packages-not-a-derivation/log.txt",
+        "nix-2.8/undefined-variable.log",
+        "nix-2.8/syntax-error.log",
+        "nix-2.8/infinite-recursion.log",
+        "nix-2.8/missing-file.log",
+        "nix-2.8/unfree-package.log",
+        "eval/callpackage-missing-argument.log",
+    ] {
+        let report = explain_log_in(&fixtures().join("logs").join(log), Some(root));
+        let culprit = &report["culprit"];
+        assert_eq!(culprit["local"], false, "{log}: {culprit}");
+        let file = culprit["file"].as_str().unwrap_or_default();
+        assert!(file.starts_with("/nix/store/"), "{log}: {culprit}");
+        assert!(culprit["source_path"].is_string(), "{log}: {culprit}");
     }
 }
