@@ -13,3 +13,4 @@ mod llm_trust;
 mod packaging;
 mod repro;
 mod review;
+mod review_ci;

@@ -31,7 +31,7 @@ fn codes(report: &serde_json::Value) -> BTreeSet<String> {
 }
 
 /// Copies a fixture directory into a fresh temporary directory.
-fn copy_fixture(name: &str) -> tempfile::TempDir {
+pub fn copy_fixture(name: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&fixtures().join("review").join(name), tmp.path());
     tmp
@@ -160,6 +160,14 @@ fn sarif_validates_against_the_2_1_0_schema() {
     let out = nfai()
         .args(["review", "--format", "sarif"])
         .arg(hostile.path())
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(validator.is_valid(&sarif), "{sarif:#}");
+    // The CI fixture: findings in YAML, Groovy and Makefiles, fixes among them.
+    let out = nfai()
+        .args(["review", "--format", "sarif"])
+        .arg(fixtures().join("review/ci-violations"))
         .output()
         .unwrap();
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -85,7 +85,7 @@ After:
                             self,
                             format!("CI runs `{}` outside a Nix environment", call.build.label),
                         );
-                        out.push(call.finish(finding, &tools, None));
+                        out.push(call.finish(finding, &call.build.label, &tools, None));
                     }
                 }
             }
@@ -109,13 +109,27 @@ struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// Points `finding` at the command; offers the fix when the dev shell provides `tools`.
-    fn finish(&self, finding: Finding, tools: &[&str], more: Option<String>) -> Finding {
+    /// Points `finding` at the command `what`; offers the fix when the dev shell provides
+    /// `tools`.
+    fn finish(
+        &self,
+        finding: Finding,
+        what: &str,
+        tools: &[&str],
+        more: Option<String>,
+    ) -> Finding {
         let flake = self.repo.flake_for(&self.script.dir);
-        let missing: Vec<&str> = tools
+        // What the dev shell lacks: a nixpkgs attribute, or for a tool nixpkgs does not
+        // ship (a wrapper such as ./gradlew), what the tool needs.
+        let missing: Vec<String> = tools
             .iter()
-            .map(|t| crate::knowledge::for_command(t).unwrap_or(t))
-            .filter(|attr| !flake.is_some_and(|f| f.devshells.provides(attr)))
+            .filter_map(|t| match crate::knowledge::for_command(t) {
+                Some(attr) => (!flake.is_some_and(|f| f.devshells.provides(attr)))
+                    .then(|| format!("`{attr}`")),
+                None => {
+                    (!flake.is_some_and(|f| f.devshells.open)).then(|| format!("what `{t}` needs"))
+                }
+            })
             .collect();
         let wrapped = format!("`{PREFIX}{}`", self.command);
         let mut help = match flake {
@@ -153,7 +167,7 @@ impl Call<'_> {
         if let Some((range, true)) = &self.at {
             if safe && self.build.direct {
                 finding = finding.fix(
-                    format!("run `{}` in the flake's dev shell", self.build.label),
+                    format!("run `{what}` in the flake's dev shell"),
                     vec![TextEdit::insert(self.rel, range.start, PREFIX)],
                 );
             }
@@ -241,7 +255,7 @@ impl TestsOutsideNix {
         if let Some((makefile, _, _)) = &target {
             finding = finding.related(makefile.clone());
         }
-        out.push(call.finish(finding, &tools, more));
+        out.push(call.finish(finding, label, &tools, more));
     }
 }
 
@@ -322,15 +336,11 @@ fn squeeze(command: &str) -> String {
         .join(" ")
 }
 
-fn list(attrs: &[&str]) -> String {
-    if attrs.is_empty() {
+fn list(missing: &[String]) -> String {
+    if missing.is_empty() {
         return "the tools".to_owned();
     }
-    attrs
-        .iter()
-        .map(|a| format!("`{a}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    missing.join(", ")
 }
 
 #[cfg(test)]
