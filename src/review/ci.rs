@@ -3,6 +3,7 @@
 //! under `.ci/`. YAML is read with a real parser; as it keeps no positions, each script
 //! line is then found in the text, in document order.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -81,6 +82,30 @@ pub struct Script {
 }
 
 impl Script {
+    /// The body as the shell reads it, same length: a GitHub expression (`${{ x.y }}`) is
+    /// one word once the runner substitutes it, so its spaces must not split words.
+    pub fn shell_text(&self) -> Cow<'_, str> {
+        if self.format != Format::GitHub || !self.body.contains("${{") {
+            return Cow::Borrowed(&self.body);
+        }
+        let mut out = String::with_capacity(self.body.len());
+        let mut rest = self.body.as_str();
+        while let Some(open) = rest.find("${{") {
+            let Some(close) = rest[open..].find("}}").map(|c| open + c + 2) else {
+                break;
+            };
+            out.push_str(&rest[..open]);
+            out.extend(
+                rest[open..close]
+                    .chars()
+                    .map(|c| if c.is_ascii() { '_' } else { c }),
+            );
+            rest = &rest[close..];
+        }
+        out.push_str(rest);
+        Cow::Owned(out)
+    }
+
     /// The file range of `body[range]`, when its first line is in the file verbatim; a
     /// range over several lines is cut at the end of the first.
     pub fn file_range(&self, range: Range<usize>) -> Option<Range<usize>> {
@@ -459,6 +484,18 @@ mod tests {
         assert_eq!((found[0].2, found[1].2), (None, None));
         assert!(scripts(".github/workflows/ci.yml", "jobs: [").is_empty());
         assert!(scripts("docs/ci.yml", "jobs: {}").is_empty());
+    }
+
+    #[test]
+    fn github_expressions_are_one_word() {
+        let wf = "jobs:\n  t:\n    steps:\n      - run: ${{ steps.b.outputs.path }}/bin/devenv shell -- cargo test\n";
+        let s = &scripts(".github/workflows/ci.yml", wf)[0];
+        let text = s.shell_text();
+        assert_eq!(text.len(), s.body.len());
+        assert!(
+            text.starts_with("__________________________/bin/devenv shell"),
+            "{text}"
+        );
     }
 
     #[test]

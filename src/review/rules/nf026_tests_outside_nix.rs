@@ -61,8 +61,9 @@ After:
                 if script.in_nix {
                     continue;
                 }
-                for words in simple_commands(&script.body) {
-                    let strs: Vec<&str> = words.iter().map(|r| &script.body[r.clone()]).collect();
+                let shell = script.shell_text();
+                for words in simple_commands(&shell) {
+                    let strs: Vec<&str> = words.iter().map(|r| &shell[r.clone()]).collect();
                     let Invocation::Build(build) = classify(&strs) else {
                         continue;
                     };
