@@ -1,14 +1,16 @@
-//! Fuzzes every renderer with arbitrary strings: JSON and SARIF stay valid JSON, GitHub
-//! annotations stay one line each, and Markdown keeps log text out of markup.
+//! Fuzzes every renderer with arbitrary strings: JSON, SARIF and GitLab's report stay valid
+//! JSON with every finding in it, GitHub annotations stay one line each, and Markdown (of
+//! explain-failure and of review) keeps the input's text out of markup.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use nfai::diagnose::{self, Attempt, Culprit, Evidence, Fix, Secondary};
+use nfai::nix::edit::TextEdit;
 use nfai::render::review::{render, ReviewFormat};
 use nfai::render::style::{ColorChoice, Style};
 use nfai::review::{self, rules::RULES, Note, Report, Stats};
-use pulldown_cmark::{Event, Parser, Tag};
+use pulldown_cmark::{Event, Options, Parser, Tag};
 
 #[derive(Arbitrary, Debug)]
 struct Input {
@@ -145,7 +147,13 @@ fn review(src: &mut Source) {
             f = f.command(src.text());
         }
         if src.flag(14) {
-            f = f.fix(src.text(), Vec::new());
+            let edits = (0..src.number() % 3)
+                .map(|_| {
+                    let (a, b) = (src.number() as usize, src.number() as usize);
+                    TextEdit::replace(src.text(), a.min(b)..a.max(b), src.text())
+                })
+                .collect();
+            f = f.fix(src.text(), edits);
         }
         findings.push(f);
     }
@@ -173,16 +181,41 @@ fn review(src: &mut Source) {
         ReviewFormat::Human,
         Style::new(ColorChoice::Always),
     );
-    let _ = render(&report, ReviewFormat::Markdown, Style::plain());
-    for format in [ReviewFormat::Json, ReviewFormat::Sarif] {
+    let md = render(&report, ReviewFormat::Markdown, Style::plain());
+    assert_no_markup(
+        &md,
+        &[
+            "<details><summary>How to fix</summary>",
+            "<details><summary>Notes</summary>",
+            "</details>",
+        ],
+    );
+    // One table row per finding: no text ends a row or the table early.
+    let rows = Parser::new_ext(&md, Options::ENABLE_TABLES)
+        .filter(|e| matches!(e, Event::Start(Tag::TableRow)))
+        .count();
+    assert_eq!(rows, report.findings.len(), "table rows in\n{md}");
+    for format in [ReviewFormat::Json, ReviewFormat::Sarif, ReviewFormat::Gitlab] {
         let out = render(&report, format, Style::plain());
-        serde_json::from_str::<serde_json::Value>(&out).expect("valid JSON");
+        let json: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+        let listed = match format {
+            ReviewFormat::Json => json["findings"].as_array().map(Vec::len),
+            ReviewFormat::Sarif => json["runs"][0]["results"].as_array().map(Vec::len),
+            _ => None,
+        };
+        if let Some(listed) = listed {
+            assert_eq!(listed, report.findings.len(), "{format:?}: {out}");
+        }
     }
     let github = render(&report, ReviewFormat::Github, Style::plain());
     assert_eq!(
         github.lines().count(),
         report.findings.len() + report.notes.len() + report.skipped.len(),
         "one workflow command per line:\n{github}"
+    );
+    assert!(
+        github.lines().all(|l| l.starts_with("::")),
+        "every line a workflow command:\n{github}"
     );
 }
 

@@ -2,6 +2,7 @@
 //! -> the nixpkgs attribute, from the data files in `data/`. The one source for diagnose, fix,
 //! review and gen-flake.
 
+pub mod build_commands;
 pub mod wrappers;
 
 use std::collections::HashMap;

@@ -84,7 +84,8 @@ pub fn wrapped(wrapper: &str, args: &[&str]) -> Option<Wrapped> {
     None
 }
 
-fn is_assignment(word: &str) -> bool {
+/// Whether a shell word is a variable assignment (`NAME=value`).
+pub(crate) fn is_assignment(word: &str) -> bool {
     word.split_once('=').is_some_and(|(name, _)| {
         !name.is_empty()
             && !name.starts_with(|c: char| c.is_ascii_digit())

@@ -110,7 +110,22 @@ pub fn finding(f: &Finding) -> String {
 
 /// Text as plain inline text on one line: no HTML, links or emphasis. Backtick pairs stay
 /// code spans (nfai's own messages quote names that way), rebuilt so nothing leaks out.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
+    escape_with(text, code)
+}
+
+/// `escape` for a cell of a GFM table: a `|` ends the cell even inside a code span, so it is
+/// escaped there too (outside them `plain` escapes it anyway).
+pub(crate) fn escape_cell(text: &str) -> String {
+    escape_with(text, code_in_cell)
+}
+
+/// `code` for a cell of a GFM table (GFM shows `\|` in a code span there as `|`).
+pub(crate) fn code_in_cell(text: &str) -> String {
+    code(text).replace('|', "\\|")
+}
+
+fn escape_with(text: &str, code: fn(&str) -> String) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find('`') {
@@ -150,7 +165,7 @@ fn plain(text: &str) -> String {
 }
 
 /// Text as an inline code span on one line; the span's backticks outnumber any run inside.
-fn code(text: &str) -> String {
+pub(crate) fn code(text: &str) -> String {
     let text = text.replace(['\n', '\r'], " ");
     let ticks = "`".repeat(longest_backtick_run(&text) + 1);
     // A space keeps a backtick at either end from joining the delimiters (CommonMark strips it).

@@ -3,9 +3,11 @@
 //! trait and the engine that walks the tree, runs the rules and applies config and
 //! suppressions. It never prints or writes files.
 
+pub mod ci;
 pub mod config;
 pub mod devshell;
 pub mod flake;
+pub mod makefile;
 pub mod recognize;
 pub mod repo;
 pub mod rules;

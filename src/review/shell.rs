@@ -220,8 +220,37 @@ pub fn commands(text: &str) -> Vec<(String, Range<usize>)> {
                     out.push((program.to_owned(), range));
                 }
             }
-            Tok::Other => at_start = false,
+            Tok::Other(_) => at_start = false,
         }
+    }
+    out
+}
+
+/// The simple commands of a script, each as the byte ranges of its words (quoted strings
+/// keep their quotes, redirection operators are words), outside comments and heredocs.
+/// Commands inside quoted strings are not seen.
+pub fn simple_commands(text: &str) -> Vec<Vec<Range<usize>>> {
+    let mut lexer = Lexer {
+        text,
+        pos: 0,
+        heredocs: Vec::new(),
+    };
+    let mut out = Vec::new();
+    let mut words = Vec::new();
+    while let Some(tok) = lexer.next() {
+        match tok {
+            Tok::Word(range) | Tok::Other(range) if &text[range.clone()] != ")" => {
+                words.push(range)
+            }
+            _ => {
+                if !words.is_empty() {
+                    out.push(std::mem::take(&mut words));
+                }
+            }
+        }
+    }
+    if !words.is_empty() {
+        out.push(words);
     }
     out
 }
@@ -249,8 +278,8 @@ enum Tok {
     Word(Range<usize>),
     /// `;`, `&&`, `||`, `|`, `&`, newline, `$(`, backtick, `(`: a new command may start.
     Sep,
-    /// A quoted string or other token that takes the command position.
-    Other,
+    /// A quoted string (with its quotes) or other token that takes the command position.
+    Other(Range<usize>),
 }
 
 struct Lexer<'a> {
@@ -284,17 +313,19 @@ impl Lexer<'_> {
                 }
                 b')' => {
                     self.pos += 1;
-                    return Some(Tok::Other);
+                    return Some(Tok::Other(self.pos - 1..self.pos));
                 }
                 b'\'' => {
+                    let start = self.pos;
                     self.pos = self.text[self.pos + 1..]
                         .find('\'')
                         .map_or(b.len(), |i| self.pos + i + 2);
-                    return Some(Tok::Other);
+                    return Some(Tok::Other(start..self.pos));
                 }
                 b'"' => {
+                    let start = self.pos;
                     self.skip_double_quoted();
-                    return Some(Tok::Other);
+                    return Some(Tok::Other(start..self.pos.min(b.len())));
                 }
                 b'$' if b.get(self.pos + 1) == Some(&b'(') => {
                     self.pos += 2;
@@ -303,8 +334,9 @@ impl Lexer<'_> {
                 b'<' if b.get(self.pos + 1) == Some(&b'<')
                     && b.get(self.pos + 2) != Some(&b'<') =>
                 {
+                    let start = self.pos;
                     self.read_heredoc_delimiter();
-                    return Some(Tok::Other);
+                    return Some(Tok::Other(start..self.pos));
                 }
                 _ => {
                     let start = self.pos;
@@ -313,7 +345,7 @@ impl Lexer<'_> {
                     }
                     if self.pos == start {
                         self.pos += 1;
-                        return Some(Tok::Other);
+                        return Some(Tok::Other(start..self.pos));
                     }
                     return Some(Tok::Word(start..self.pos));
                 }

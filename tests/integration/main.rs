@@ -15,3 +15,4 @@ mod public_logs;
 mod repro;
 mod review;
 mod review_advice;
+mod review_ci;

@@ -164,6 +164,14 @@ fn sarif_validates_against_the_2_1_0_schema() {
         .unwrap();
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(validator.is_valid(&sarif), "{sarif:#}");
+    // The CI fixture: findings in YAML, Groovy and Makefiles, fixes among them.
+    let out = nfai()
+        .args(["review", "--format", "sarif"])
+        .arg(fixtures().join("review/ci-violations"))
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(validator.is_valid(&sarif), "{sarif:#}");
     let out = nfai()
         .args(["review", "--format", "sarif"])
         .arg(fixtures().join("review/violations"))
@@ -218,7 +226,7 @@ fn github_and_markdown_formats() {
     assert!(
         md.starts_with("### nfai review: 4 errors, 13 warnings")
             // The flake passes `pkgs`: the two `<nixpkgs>` defaults are one fallback warning.
-            && md.contains("| 🟡 warning | `NF012` search-path | `pkgs/broken.nix:1:17` | 2 default argument(s) fall back to NIX_PATH"),
+            && md.contains("| 🟡 warning | `NF012` search-path | `pkgs/broken.nix:1:17` | 2 default argument(s) fall back to NIX\\_PATH"),
         "{md}"
     );
 }
@@ -572,7 +580,7 @@ fn markdown_code_spans_show_angle_brackets() {
         .unwrap();
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(
-        md.contains("| `<nixpkgs>` is looked up in NIX_PATH |"),
+        md.contains("| `<nixpkgs>` is looked up in NIX\\_PATH |"),
         "{md}"
     );
     assert!(!md.contains("&lt;nixpkgs&gt;"), "{md}");

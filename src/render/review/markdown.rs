@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::render::markdown::{code, code_in_cell, escape, escape_cell};
 use crate::review::{Report, Severity};
 
 pub fn report(r: &Report) -> String {
@@ -22,11 +23,11 @@ pub fn report(r: &Report) -> String {
             };
             let _ = writeln!(
                 out,
-                "| {icon} | `{}` {} | `{}` | {} |",
+                "| {icon} | `{}` {} | {} | {} |",
                 f.code,
                 f.name,
-                super::location(f),
-                cell(&f.message)
+                code_in_cell(&super::location(f)),
+                escape_cell(&f.message)
             );
         }
         let advice: Vec<_> = r
@@ -47,10 +48,10 @@ pub fn report(r: &Report) -> String {
                 how.extend(f.command.as_ref().map(|c| format!("run `{c}`")));
                 let _ = writeln!(
                     out,
-                    "- `{}` at `{}`: {}",
+                    "- `{}` at {}: {}",
                     f.code,
-                    super::location(f),
-                    cell(&how.join("; "))
+                    code(&super::location(f)),
+                    escape(&how.join("; "))
                 );
             }
             let _ = writeln!(out, "\n</details>");
@@ -77,43 +78,50 @@ fn item(n: &crate::review::Note) -> String {
     let file = n
         .file
         .as_deref()
-        .map(|f| format!("`{f}`: "))
+        .map(|f| format!("{}: ", code(f)))
         .unwrap_or_default();
-    format!("{file}{}", cell(&n.message))
-}
-
-/// Keeps text inside one table cell and out of Markdown/HTML markup. Inside code spans
-/// (`` `<nixpkgs>` ``) Markdown shows characters literally, so only `|` (which would end
-/// the table cell) is escaped there; entities would be shown as written.
-fn cell(s: &str) -> String {
-    let parts: Vec<&str> = s.split('`').collect();
-    let mut out = String::with_capacity(s.len());
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push('`');
-        }
-        let part = part.replace('|', "\\|").replace('\n', " ");
-        // A span needs its closing backtick; an unpaired one is plain text.
-        let in_code = i % 2 == 1 && i + 1 < parts.len();
-        if in_code {
-            out.push_str(&part);
-        } else {
-            out.push_str(&part.replace('<', "&lt;").replace('>', "&gt;"));
-        }
-    }
-    out
+    format!("{file}{}", escape(&n.message))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::*;
+    use crate::review::{Finding, Note, Stats, RULES};
+
+    fn one(file: &str, message: &str) -> Report {
+        let mut f = Finding::new(RULES[0], message).in_file(file);
+        f.help = Some(message.to_owned());
+        Report {
+            findings: vec![f],
+            notes: vec![Note {
+                file: Some(file.to_owned()),
+                message: message.to_owned(),
+            }],
+            skipped: Vec::new(),
+            stats: Stats::default(),
+            commit_range: None,
+        }
+    }
 
     #[test]
     fn code_spans_keep_angle_brackets() {
-        assert_eq!(
-            cell("`<nixpkgs>` is looked up, <b> is not | code"),
-            "`<nixpkgs>` is looked up, &lt;b&gt; is not \\| code"
+        let md = report(&one("a.nix", "`<nixpkgs>` is looked up, <b> is not | code"));
+        assert!(
+            md.contains("| `a.nix` | `<nixpkgs>` is looked up, &lt;b&gt; is not \\| code |"),
+            "{md}"
         );
-        assert_eq!(cell("`a|b` and `<x"), "`a\\|b` and `&lt;x");
+    }
+
+    #[test]
+    fn any_text_stays_in_its_cell_and_out_of_markup() {
+        // A carriage return ends a Markdown line; a backtick run opens a code span only when
+        // a run as long closes it; brackets make links; a file name is text like any other.
+        let md = report(&one("a`|b\r.nix", "x\r| [link](u) ```<b>`"));
+        let row = md.lines().find(|l| l.starts_with("| 🟡")).unwrap();
+        assert_eq!(
+            row,
+            "| 🟡 warning | `NF001` script-without-nix-env | ``a`\\|b .nix`` | x \\| \\[link\\](u) \\`\\``<b>` |"
+        );
+        assert!(md.contains("- ``a`|b .nix``: x \\| \\[link\\](u)"), "{md}");
     }
 }

@@ -31,6 +31,7 @@ mod nf022_invalid_flake_output;
 mod nf023_global_allow_unfree;
 mod nf024_mutable_devshell_state;
 mod nf025_imperative_install_in_script;
+mod nf026_tests_outside_nix;
 mod nf027_unfetchable_lock_entry;
 mod nf028_no_reproducibility_check;
 
@@ -70,6 +71,7 @@ pub static RULES: &[&dyn Rule] = &[
     &nf023_global_allow_unfree::GlobalAllowUnfree,
     &nf024_mutable_devshell_state::MutableDevshellState,
     &nf025_imperative_install_in_script::ImperativeInstallInScript,
+    &nf026_tests_outside_nix::TestsOutsideNix,
     &nf027_unfetchable_lock_entry::UnfetchableLockEntry,
     // reproducibility
     &nf028_no_reproducibility_check::NoReproducibilityCheck,
