@@ -4,10 +4,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::Read;
 
-use aho_corasick::AhoCorasick;
-
 use super::internal_json::{self, Event};
 use super::model::{Block, BuildLog, LogLine};
+use super::triggers::{Filter, Triggers};
 use super::{ansi, prefix};
 
 const CHUNK: usize = 4 << 20;
@@ -37,19 +36,21 @@ pub enum ReadError {
 
 /// Reads a whole log. `triggers` finds the lines worth keeping; the structural words
 /// (`error`, `building '`, `@nix` actions) must be among its patterns.
-pub fn read(input: impl Read, triggers: &AhoCorasick) -> Result<BuildLog, ReadError> {
+pub fn read(input: impl Read, triggers: &Triggers) -> Result<BuildLog, ReadError> {
     let mut scanner = Scanner::new(triggers);
     scanner.run(input)?;
     Ok(scanner.finish())
 }
 
 /// Reads a log held in memory.
-pub fn read_bytes(bytes: &[u8], triggers: &AhoCorasick) -> Result<BuildLog, ReadError> {
+pub fn read_bytes(bytes: &[u8], triggers: &Triggers) -> Result<BuildLog, ReadError> {
     read(bytes, triggers)
 }
 
 struct Scanner<'a> {
-    triggers: &'a AhoCorasick,
+    triggers: &'a Triggers,
+    /// Built from the first chunk, whose text tells which grams are rare in this log.
+    filter: Option<Filter<'a>>,
     newlines: u64,
     bytes: u64,
     block: Option<Block>,
@@ -69,9 +70,10 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(triggers: &'a AhoCorasick) -> Self {
+    fn new(triggers: &'a Triggers) -> Self {
         Scanner {
             triggers,
+            filter: None,
             newlines: 0,
             bytes: 0,
             block: None,
@@ -108,7 +110,7 @@ impl<'a> Scanner<'a> {
             } else {
                 match memchr::memrchr(b'\n', &buf[old..filled]) {
                     Some(i) => old + i + 1,
-                    None if filled >= MAX_LINE => filled,
+                    None if filled >= MAX_LINE => self.cut(&buf[..filled]),
                     None => continue,
                 }
             };
@@ -129,25 +131,42 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
+    /// Where to cut a line too long to keep whole (`line` holds no newline): near its end,
+    /// but never inside a trigger word, which then starts the next piece.
+    fn cut(&self, line: &[u8]) -> usize {
+        // The last bytes wait for what follows them: a word may start there.
+        let keep = self.triggers.longest().saturating_sub(1);
+        let mut cut = line.len() - keep.min(line.len());
+        while let Some(start) = self.triggers.straddling(line, cut) {
+            cut = start;
+        }
+        cut
+    }
+
     /// Handles every line of `chunk` (which ends at a line end) that matters: the lines with a
-    /// trigger word, found in parallel, and the lines of open blocks, in order.
+    /// trigger word or an escape sequence, found in parallel, and the lines of open blocks, in
+    /// order.
     fn scan(&mut self, chunk: &[u8]) {
-        let (candidates, total) = candidate_lines(chunk, self.triggers);
+        let triggers = self.triggers;
+        let filter = self.filter.get_or_insert_with(|| triggers.filter(chunk));
+        let (candidates, total) = candidate_lines(chunk, filter);
         let base = self.newlines;
         let mut next = candidates.iter().peekable();
         let mut pos = 0;
         while pos < chunk.len() {
-            let matched = self.block.is_none() && self.wrapped_json.is_none();
-            if matched {
+            // Lines read while a block is open were not searched yet.
+            let mut matched = false;
+            if self.block.is_none() && self.wrapped_json.is_none() {
                 // Skip candidates already passed while walking a block.
-                while next.peek().is_some_and(|c| c.0 < pos) {
+                while next.peek().is_some_and(|c| c.start < pos) {
                     next.next();
                 }
-                let Some(&(start, before)) = next.next() else {
+                let Some(c) = next.next() else {
                     break;
                 };
-                pos = start;
-                self.newlines = base + before;
+                pos = c.start;
+                self.newlines = base + c.before;
+                matched = c.matched;
             }
             let (end, after) = match memchr::memchr(b'\n', &chunk[pos..]) {
                 Some(i) => (pos + i, pos + i + 1),
@@ -162,8 +181,7 @@ impl<'a> Scanner<'a> {
         self.newlines = base + total;
     }
 
-    /// Handles one line. `matched` says the trigger search found it; lines read while a block
-    /// is open were not searched yet.
+    /// Handles one line. `matched` says the trigger search found a word in its raw bytes.
     fn line(&mut self, raw: &[u8], matched: bool) {
         let number = self.newlines + 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -403,40 +421,67 @@ fn building_drv(body: &str) -> Option<&str> {
     drv.ends_with(".drv").then_some(drv)
 }
 
-/// The start of every line of `chunk` containing a trigger, with the number of newlines
-/// before it, and the chunk's newline count. Large chunks are searched in two halves at once:
-/// the search is where the time goes, and lines are independent.
-fn candidate_lines(chunk: &[u8], triggers: &AhoCorasick) -> (Vec<(usize, u64)>, u64) {
+/// A line worth a look: where it starts, how many newlines come before it in the searched
+/// bytes, and whether a trigger word was found in its raw bytes (otherwise it holds an escape
+/// sequence, which may split a word, and is checked again once the escapes are removed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Candidate {
+    start: usize,
+    before: u64,
+    matched: bool,
+}
+
+/// The candidate lines of `chunk`, and its newline count. Large chunks are searched in two
+/// halves at once: the search is where the time goes, and lines are independent.
+fn candidate_lines(chunk: &[u8], filter: &Filter) -> (Vec<Candidate>, u64) {
     const PARALLEL_FROM: usize = 1 << 20;
     let mid = match memchr::memchr(b'\n', &chunk[chunk.len() / 2..]) {
         Some(i) if chunk.len() >= PARALLEL_FROM => chunk.len() / 2 + i + 1,
-        _ => return search(chunk, triggers),
+        _ => return search(chunk, filter),
     };
     let (first, second) = chunk.split_at(mid);
     let ((mut lines, count), (rest, rest_count)) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| search(second, triggers));
-        let mine = search(first, triggers);
+        let other = scope.spawn(|| search(second, filter));
+        let mine = search(first, filter);
         (mine, other.join().expect("search thread does not panic"))
     });
-    lines.extend(
-        rest.into_iter()
-            .map(|(start, before)| (mid + start, count + before)),
-    );
+    lines.extend(rest.into_iter().map(|c| Candidate {
+        start: mid + c.start,
+        before: count + c.before,
+        ..c
+    }));
     (lines, count + rest_count)
 }
 
-fn search(bytes: &[u8], triggers: &AhoCorasick) -> (Vec<(usize, u64)>, u64) {
+fn search(bytes: &[u8], filter: &Filter) -> (Vec<Candidate>, u64) {
+    const ESC: u8 = 0x1b;
     let mut lines = Vec::new();
     let mut newlines = 0;
     let mut pos = 0;
-    while let Some(m) = triggers.find(&bytes[pos..]) {
-        let at = pos + m.start();
+    // The next escape byte and word at or after `pos`, found again only once passed.
+    let mut escape = memchr::memchr(ESC, bytes);
+    let mut word = filter.find(bytes, 0);
+    loop {
+        if escape.is_some_and(|e| e < pos) {
+            escape = memchr::memchr(ESC, &bytes[pos..]).map(|i| pos + i);
+        }
+        if word.is_some_and(|w| w < pos) {
+            word = filter.find(bytes, pos);
+        }
+        let Some(at) = escape.into_iter().chain(word).min() else {
+            break;
+        };
         let start = memchr::memrchr(b'\n', &bytes[pos..at]).map_or(pos, |i| pos + i + 1);
+        let end = memchr::memchr(b'\n', &bytes[at..]).map(|i| at + i);
         newlines += count_newlines(&bytes[pos..start]);
-        lines.push((start, newlines));
-        match memchr::memchr(b'\n', &bytes[at..]) {
-            Some(i) => {
-                pos = at + i + 1;
+        lines.push(Candidate {
+            start,
+            before: newlines,
+            matched: word.is_some_and(|w| end.is_none_or(|e| w < e)),
+        });
+        match end {
+            Some(e) => {
+                pos = e + 1;
                 newlines += 1;
             }
             None => return (lines, newlines),
@@ -486,15 +531,14 @@ fn check_text(head: &[u8]) -> Result<(), ReadError> {
 mod tests {
     use super::*;
 
-    fn triggers() -> AhoCorasick {
-        AhoCorasick::new([
+    fn triggers() -> Triggers {
+        Triggers::new([
             "error",
             "building '",
             "not found",
             "\"action\":\"msg\"",
             "\"action\":\"start\"",
         ])
-        .unwrap()
     }
 
     #[test]

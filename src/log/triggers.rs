@@ -1,0 +1,319 @@
+//! The trigger words that make a log line worth keeping, and a filter that finds them in large
+//! buffers without per-byte automaton work: probes of 4-byte grams at every other position,
+//! each word confirmed exactly where one of its rarest grams shows up.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
+
+/// Bytes per probe: one unaligned 32-bit load.
+const GRAM: usize = 4;
+/// Distance between probes. Each word registers STRIDE consecutive grams, so wherever it
+/// occurs one of them starts at a probed position.
+const STRIDE: usize = 2;
+/// Probes per step of the hot loop, tested together with one branch.
+const BATCH: usize = 8;
+/// Bytes the hot loop reads per step.
+const SPAN: usize = STRIDE * (BATCH - 1) + GRAM;
+const TABLE_BITS: u32 = 18;
+const TABLE_WORDS: usize = 1 << (TABLE_BITS - 6);
+// A word of GRAM bytes has one gram of its own; the wildcard gram after it (see `filter`)
+// makes up the second, which is all that STRIDE 2 needs.
+const _: () = assert!(STRIDE == 2);
+/// Buckets of the gram counts taken from the sample.
+const COUNT_BITS: u32 = 16;
+
+/// The words a log is searched for.
+pub struct Triggers {
+    words: Vec<Box<[u8]>>,
+    automaton: AhoCorasick,
+}
+
+impl Triggers {
+    pub fn new<I, P>(words: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: AsRef<[u8]>,
+    {
+        let mut words: Vec<Box<[u8]>> = words.into_iter().map(|w| w.as_ref().into()).collect();
+        words.retain(|w| !w.is_empty());
+        words.sort_unstable();
+        words.dedup();
+        let automaton = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&words)
+            .expect("trigger words build an automaton");
+        Triggers { words, automaton }
+    }
+
+    /// Whether `haystack` (one line, usually) contains a trigger word.
+    pub fn is_match(&self, haystack: impl AsRef<[u8]>) -> bool {
+        self.automaton.is_match(haystack.as_ref())
+    }
+
+    /// Length of the longest word.
+    pub fn longest(&self) -> usize {
+        self.words.iter().map(|w| w.len()).max().unwrap_or(0)
+    }
+
+    /// The start of a word in `bytes` that begins before `at` and ends after it.
+    pub fn straddling(&self, bytes: &[u8], at: usize) -> Option<usize> {
+        let reach = self.longest();
+        let from = at.saturating_sub(reach);
+        let near = &bytes[from..bytes.len().min(at + reach)];
+        self.automaton
+            .find_overlapping_iter(near)
+            .map(|m| (from + m.start(), from + m.end()))
+            .find(|&(start, end)| start < at && end > at)
+            .map(|(start, _)| start)
+    }
+
+    /// A filter whose grams are, for each word, the ones least frequent in `sample` (the start
+    /// of the log it will search), so probes rarely stop on noise.
+    pub fn filter(&self, sample: &[u8]) -> Filter<'_> {
+        let mut filter = Filter {
+            triggers: self,
+            table: Box::new([0; TABLE_WORDS]),
+            anchors: HashMap::default(),
+            exhaustive: false,
+        };
+        // Words shorter than a gram would need grams with several unknown bytes.
+        if self.words.iter().any(|w| w.len() < GRAM) {
+            filter.exhaustive = true;
+            return filter;
+        }
+        let counts = gram_counts(sample);
+        let cost = |g: &[u8]| (counts[bucket(gram(g), COUNT_BITS)] as u64) << 8 | prior(g);
+        for (index, word) in self.words.iter().enumerate() {
+            let windows = word.len() + 1 - GRAM;
+            if windows >= STRIDE {
+                let first = (0..=windows - STRIDE)
+                    .min_by_key(|&o| (o..o + STRIDE).map(|o| cost(&word[o..o + GRAM])).sum::<u64>())
+                    .unwrap_or(0);
+                for o in first..first + STRIDE {
+                    filter.register(gram(&word[o..o + GRAM]), o, index);
+                }
+            } else {
+                // A word of GRAM bytes: the gram at its start, and the one a byte later whose
+                // last byte is whatever follows the word.
+                filter.register(gram(word), 0, index);
+                for next in 0..=u8::MAX {
+                    let mut g = [next; GRAM];
+                    g[..GRAM - 1].copy_from_slice(&word[1..]);
+                    filter.register(gram(&g), 1, index);
+                }
+            }
+        }
+        filter
+    }
+}
+
+/// The search of one log's buffers for trigger words.
+pub struct Filter<'a> {
+    triggers: &'a Triggers,
+    /// One bit per hashed gram that some word registered.
+    table: Box<[u64; TABLE_WORDS]>,
+    /// For each registered gram: the words it belongs to, and where it starts in them.
+    anchors: HashMap<u32, Vec<(usize, usize)>, BuildHasherDefault<GramHasher>>,
+    /// A word is too short for grams: the automaton searches every byte instead.
+    exhaustive: bool,
+}
+
+impl Filter<'_> {
+    fn register(&mut self, g: u32, offset: usize, word: usize) {
+        let b = bucket(g, TABLE_BITS);
+        self.table[b >> 6] |= 1 << (b & 63);
+        self.anchors.entry(g).or_default().push((offset, word));
+    }
+
+    /// The start of an occurrence of a trigger word in `haystack` at or after `from`. Any
+    /// occurrence on the first line that has one will do: callers want lines.
+    pub fn find(&self, haystack: &[u8], from: usize) -> Option<usize> {
+        if self.exhaustive {
+            let m = self.triggers.automaton.find(&haystack[from..])?;
+            return Some(from + m.start());
+        }
+        let mut at = from;
+        while at + SPAN <= haystack.len() {
+            let span: &[u8; SPAN] = haystack[at..at + SPAN].try_into().expect("SPAN bytes");
+            let mut any = 0;
+            for probe in 0..BATCH {
+                let o = probe * STRIDE;
+                any |= self.bit(gram(&span[o..o + GRAM]));
+            }
+            if any & 1 == 1 {
+                for probe in (0..BATCH).map(|p| at + p * STRIDE) {
+                    if let Some(start) = self.confirm(haystack, from, probe) {
+                        return Some(start);
+                    }
+                }
+            }
+            at += STRIDE * BATCH;
+        }
+        // The last few probes read past the end: the missing bytes are zeros, which only
+        // the grams that end after a short word accept, and the check is on real bytes.
+        while at < haystack.len() {
+            if let Some(start) = self.confirm(haystack, from, at) {
+                return Some(start);
+            }
+            at += STRIDE;
+        }
+        None
+    }
+
+    /// The word's table bit in the lowest bit.
+    #[inline(always)]
+    fn bit(&self, g: u32) -> u64 {
+        let b = bucket(g, TABLE_BITS);
+        self.table[b >> 6] >> (b & 63)
+    }
+
+    /// The start (at or after `from`) of a word whose registered gram starts at `probe`.
+    fn confirm(&self, haystack: &[u8], from: usize, probe: usize) -> Option<usize> {
+        let mut g = [0; GRAM];
+        let end = haystack.len().min(probe + GRAM);
+        g[..end - probe].copy_from_slice(&haystack[probe..end]);
+        let g = gram(&g);
+        if self.bit(g) & 1 == 0 {
+            return None;
+        }
+        self.anchors.get(&g)?.iter().find_map(|&(offset, word)| {
+            let start = probe.checked_sub(offset).filter(|&s| s >= from)?;
+            haystack[start..]
+                .starts_with(&self.triggers.words[word])
+                .then_some(start)
+        })
+    }
+}
+
+fn gram(bytes: &[u8]) -> u32 {
+    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+}
+
+/// Fibonacci hashing: the top bits of the product mix all four bytes.
+#[inline(always)]
+fn bucket(g: u32, bits: u32) -> usize {
+    (g.wrapping_mul(0x9e37_79b1) >> (32 - bits)) as usize
+}
+
+/// How often each gram bucket occurs in `sample`.
+fn gram_counts(sample: &[u8]) -> Vec<u32> {
+    let mut counts = vec![0u32; 1 << COUNT_BITS];
+    for w in sample.windows(GRAM).step_by(STRIDE) {
+        let c = &mut counts[bucket(gram(w), COUNT_BITS)];
+        *c = c.saturating_add(1);
+    }
+    counts
+}
+
+/// A guess of how common a gram is in text the sample did not show: lower-case letters and
+/// spaces are everywhere, digits and punctuation less so, upper case and control bytes rare.
+fn prior(g: &[u8]) -> u64 {
+    g.iter()
+        .map(|b| match b {
+            b'a'..=b'z' | b' ' => 8,
+            b'0'..=b'9' | b'/' | b'.' | b'-' | b'_' | b'=' => 4,
+            b'A'..=b'Z' | b':' | b'\'' | b'"' | b',' => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// The anchors' keys are already grams: a multiply spreads them, SipHash would only cost.
+#[derive(Default)]
+struct GramHasher(u64);
+
+impl Hasher for GramHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, g: u32) {
+        self.0 = u64::from(g).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every occurrence the automaton finds, line by line, the filter finds too.
+    fn lines_with_words(t: &Triggers, text: &[u8]) -> Vec<usize> {
+        let f = t.filter(text);
+        let mut lines = Vec::new();
+        let mut from = 0;
+        while let Some(at) = f.find(text, from) {
+            let start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |i| i + 1);
+            lines.push(start);
+            match memchr::memchr(b'\n', &text[at..]) {
+                Some(i) => from = at + i + 1,
+                None => break,
+            }
+        }
+        lines
+    }
+
+    fn expected(t: &Triggers, text: &[u8]) -> Vec<usize> {
+        let mut start = 0;
+        let mut lines = Vec::new();
+        for line in text.split(|&b| b == b'\n') {
+            if t.is_match(line) {
+                lines.push(start);
+            }
+            start += line.len() + 1;
+        }
+        lines
+    }
+
+    #[test]
+    fn finds_words_at_every_alignment_and_at_both_ends() {
+        let t = Triggers::new(["error:", "got:", "not found", "FAIL"]);
+        for word in ["error:", "got:", "not found", "FAIL"] {
+            for pad in 0..20 {
+                let text = format!("{}{word}", "x".repeat(pad));
+                assert_eq!(lines_with_words(&t, text.as_bytes()), vec![0], "{text}");
+                let text = format!("{word}{}\nnoise", "y".repeat(pad));
+                assert_eq!(lines_with_words(&t, text.as_bytes()), vec![0], "{text}");
+            }
+        }
+        assert!(lines_with_words(&t, b"").is_empty());
+        assert!(lines_with_words(&t, b"got").is_empty());
+    }
+
+    #[test]
+    fn agrees_with_the_automaton_on_noisy_text() {
+        let words = ["error:", "building '", "got:", "hash mismatch", "Killed", "--> "];
+        let t = Triggers::new(words);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut text = Vec::new();
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let piece: &[u8] = match state % 40 {
+                0 => words[(state >> 8) as usize % words.len()].as_bytes(),
+                1 => b"\n",
+                2 => b"got",
+                3 => b"error",
+                4 => b"Kill",
+                _ => b"some builder noise ",
+            };
+            // Words cut at random points: the filter must not confirm halves.
+            let cut = (state >> 16) as usize % (piece.len() + 1);
+            text.extend_from_slice(if state & 1 == 0 { piece } else { &piece[..cut] });
+        }
+        assert_eq!(lines_with_words(&t, &text), expected(&t, &text));
+    }
+
+    #[test]
+    fn short_words_fall_back_to_the_automaton() {
+        let t = Triggers::new(["ok", "error:"]);
+        assert!(t.filter(b"").exhaustive);
+        assert_eq!(lines_with_words(&t, b"a\nis ok\n"), vec![2]);
+    }
+}
