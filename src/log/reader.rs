@@ -689,6 +689,42 @@ mod tests {
     }
 
     #[test]
+    fn a_word_split_by_an_escape_sequence_is_found_once_they_are_removed() {
+        let log = read_bytes(b"noise\n\x1b[1merror\x1b[0m: boom\n", &triggers()).unwrap();
+        assert_eq!(log.blocks[0].headline(), "error: boom");
+        assert_eq!(log.blocks[0].first_line(), 2);
+        let log = read_bytes(b"\x1b[32mall good\x1b[0m\n", &triggers()).unwrap();
+        assert!(log.is_empty());
+    }
+
+    #[test]
+    fn words_at_the_very_start_and_end_of_the_input() {
+        let log = read_bytes(b"not found", &triggers()).unwrap();
+        assert_eq!(log.hits[0].number, 1);
+        let log = read_bytes(b"x\ny\nerror: last", &triggers()).unwrap();
+        assert_eq!(log.blocks[0].headline(), "error: last");
+        assert_eq!(log.blocks[0].first_line(), 3);
+        assert_eq!(log.total_lines, 3);
+    }
+
+    #[test]
+    fn a_word_where_a_line_longer_than_a_chunk_is_cut_is_kept_whole() {
+        // The read that fills the first chunk ends at CHUNK: put the word across every
+        // point near there where the line could be cut.
+        for at in (CHUNK - 40..CHUNK + 8).step_by(3) {
+            let mut log = vec![b'x'; at];
+            log.extend_from_slice(b"not found");
+            log.extend_from_slice(&[b'y'; 100]);
+            log.extend_from_slice(b"\nsh: make: not found\n");
+            let read = read_bytes(&log, &triggers()).unwrap();
+            let numbers: Vec<u64> = read.hits.iter().map(|h| h.number).collect();
+            assert_eq!(numbers.first(), Some(&1), "word at {at}");
+            assert_eq!(numbers.last(), Some(&2), "word at {at}");
+            assert_eq!(read.total_lines, 2);
+        }
+    }
+
+    #[test]
     fn invalid_utf8_is_replaced() {
         let log = read_bytes(b"error: bad \xff byte\n", &triggers()).unwrap();
         assert_eq!(log.blocks[0].headline(), "error: bad \u{fffd} byte");
