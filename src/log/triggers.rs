@@ -18,11 +18,8 @@ const BATCH: usize = 8;
 const SPAN: usize = STRIDE * (BATCH - 1) + GRAM;
 const TABLE_BITS: u32 = 18;
 const TABLE_WORDS: usize = 1 << (TABLE_BITS - 6);
-// A word of GRAM bytes has one gram of its own; the wildcard gram after it (see `filter`)
-// makes up the second, which is all that STRIDE 2 needs.
-const _: () = assert!(STRIDE == 2);
 /// Buckets of the gram counts taken from the sample.
-const COUNT_BITS: u32 = 16;
+const COUNT_BITS: u32 = 18;
 
 /// The words a log is searched for.
 pub struct Triggers {
@@ -78,30 +75,34 @@ impl Triggers {
             anchors: HashMap::default(),
             exhaustive: false,
         };
-        // Words shorter than a gram would need grams with several unknown bytes.
-        if self.words.iter().any(|w| w.len() < GRAM) {
+        // A word has a gram at each offset inside it and one either side of it, whose
+        // outer byte is any byte (as 256 grams); it registers STRIDE neighbouring ones.
+        let offsets = |w: &[u8]| -1..=(w.len() as isize + 1 - GRAM as isize);
+        if self.words.iter().any(|w| offsets(w).count() < STRIDE) {
             filter.exhaustive = true;
             return filter;
         }
-        let counts = gram_counts(sample);
-        let cost = |g: &[u8]| (counts[bucket(gram(g), COUNT_BITS)] as u64) << 8 | prior(g);
+        let (counts, probes) = gram_counts(sample);
+        // In counts scaled by 256: the occurrences in the sample, and the probes that land on
+        // the gram's table bit by chance.
+        let chance = (probes << 8) >> TABLE_BITS;
+        let cost = |word: &[u8], offset: isize| {
+            let grams = grams_at(word, offset);
+            let seen: u64 = grams
+                .iter()
+                .map(|&g| u64::from(counts[bucket(g, COUNT_BITS)]))
+                .sum();
+            (seen << 8) + chance * grams.len() as u64 + prior(word, offset)
+        };
         for (index, word) in self.words.iter().enumerate() {
-            let windows = word.len() + 1 - GRAM;
-            if windows >= STRIDE {
-                let first = (0..=windows - STRIDE)
-                    .min_by_key(|&o| (o..o + STRIDE).map(|o| cost(&word[o..o + GRAM])).sum::<u64>())
-                    .unwrap_or(0);
-                for o in first..first + STRIDE {
-                    filter.register(gram(&word[o..o + GRAM]), o, index);
-                }
-            } else {
-                // A word of GRAM bytes: the gram at its start, and the one a byte later whose
-                // last byte is whatever follows the word.
-                filter.register(gram(word), 0, index);
-                for next in 0..=u8::MAX {
-                    let mut g = [next; GRAM];
-                    g[..GRAM - 1].copy_from_slice(&word[1..]);
-                    filter.register(gram(&g), 1, index);
+            let offsets: Vec<isize> = offsets(word).collect();
+            let best = offsets
+                .windows(STRIDE)
+                .min_by_key(|run| run.iter().map(|&o| cost(word, o)).sum::<u64>())
+                .expect("enough offsets");
+            for &offset in best {
+                for g in grams_at(word, offset) {
+                    filter.register(g, offset, index);
                 }
             }
         }
@@ -115,13 +116,13 @@ pub struct Filter<'a> {
     /// One bit per hashed gram that some word registered.
     table: Box<[u64; TABLE_WORDS]>,
     /// For each registered gram: the words it belongs to, and where it starts in them.
-    anchors: HashMap<u32, Vec<(usize, usize)>, BuildHasherDefault<GramHasher>>,
+    anchors: HashMap<u32, Vec<(isize, usize)>, BuildHasherDefault<GramHasher>>,
     /// A word is too short for grams: the automaton searches every byte instead.
     exhaustive: bool,
 }
 
 impl Filter<'_> {
-    fn register(&mut self, g: u32, offset: usize, word: usize) {
+    fn register(&mut self, g: u32, offset: isize, word: usize) {
         let b = bucket(g, TABLE_BITS);
         self.table[b >> 6] |= 1 << (b & 63);
         self.anchors.entry(g).or_default().push((offset, word));
@@ -151,8 +152,7 @@ impl Filter<'_> {
             }
             at += STRIDE * BATCH;
         }
-        // The last few probes read past the end: the missing bytes are zeros, which only
-        // the grams that end after a short word accept, and the check is on real bytes.
+        // The last few probes read past the end.
         while at < haystack.len() {
             if let Some(start) = self.confirm(haystack, from, at) {
                 return Some(start);
@@ -170,6 +170,8 @@ impl Filter<'_> {
     }
 
     /// The start (at or after `from`) of a word whose registered gram starts at `probe`.
+    /// The bytes past the end of `haystack` read as zeros, which only grams that take any
+    /// byte after a word accept.
     fn confirm(&self, haystack: &[u8], from: usize, probe: usize) -> Option<usize> {
         let mut g = [0; GRAM];
         let end = haystack.len().min(probe + GRAM);
@@ -179,7 +181,7 @@ impl Filter<'_> {
             return None;
         }
         self.anchors.get(&g)?.iter().find_map(|&(offset, word)| {
-            let start = probe.checked_sub(offset).filter(|&s| s >= from)?;
+            let start = probe.checked_add_signed(-offset).filter(|&s| s >= from)?;
             haystack[start..]
                 .starts_with(&self.triggers.words[word])
                 .then_some(start)
@@ -197,25 +199,47 @@ fn bucket(g: u32, bits: u32) -> usize {
     (g.wrapping_mul(0x9e37_79b1) >> (32 - bits)) as usize
 }
 
-/// How often each gram bucket occurs in `sample`.
-fn gram_counts(sample: &[u8]) -> Vec<u32> {
+/// The grams of `word` at `offset`: one inside it, 256 when the gram takes the byte
+/// before or after it.
+fn grams_at(word: &[u8], offset: isize) -> Vec<u32> {
+    let inner = offset.max(0) as usize..(offset + GRAM as isize).min(word.len() as isize) as usize;
+    let known = &word[inner];
+    if known.len() == GRAM {
+        return vec![gram(known)];
+    }
+    (0..=u8::MAX)
+        .map(|outer| {
+            let mut g = [outer; GRAM];
+            let at = usize::from(offset < 0);
+            g[at..at + known.len()].copy_from_slice(known);
+            gram(&g)
+        })
+        .collect()
+}
+
+/// How often each gram bucket occurs at the probed positions of `sample`, and how many
+/// probes there were.
+fn gram_counts(sample: &[u8]) -> (Vec<u32>, u64) {
     let mut counts = vec![0u32; 1 << COUNT_BITS];
+    let mut probes = 0;
     for w in sample.windows(GRAM).step_by(STRIDE) {
         let c = &mut counts[bucket(gram(w), COUNT_BITS)];
         *c = c.saturating_add(1);
+        probes += 1;
     }
-    counts
+    (counts, probes)
 }
 
-/// A guess of how common a gram is in text the sample did not show: lower-case letters and
-/// spaces are everywhere, digits and punctuation less so, upper case and control bytes rare.
-fn prior(g: &[u8]) -> u64 {
-    g.iter()
-        .map(|b| match b {
-            b'a'..=b'z' | b' ' => 8,
-            b'0'..=b'9' | b'/' | b'.' | b'-' | b'_' | b'=' => 4,
-            b'A'..=b'Z' | b':' | b'\'' | b'"' | b',' => 2,
-            _ => 1,
+/// A guess of how common the gram of `word` at `offset` is in text the sample did not show:
+/// lower-case letters and spaces are everywhere (and so is an unknown byte), digits and
+/// punctuation less so, upper case and control bytes rare.
+fn prior(word: &[u8], offset: isize) -> u64 {
+    (offset..offset + GRAM as isize)
+        .map(|i| match usize::try_from(i).ok().and_then(|i| word.get(i)) {
+            None | Some(b'a'..=b'z' | b' ') => 8,
+            Some(b'0'..=b'9' | b'/' | b'.' | b'-' | b'_' | b'=') => 4,
+            Some(b'A'..=b'Z' | b':' | b'\'' | b'"' | b',') => 2,
+            Some(_) => 1,
         })
         .sum()
 }
@@ -272,8 +296,10 @@ mod tests {
 
     #[test]
     fn finds_words_at_every_alignment_and_at_both_ends() {
-        let t = Triggers::new(["error:", "got:", "not found", "FAIL"]);
-        for word in ["error:", "got:", "not found", "FAIL"] {
+        // Three bytes: the two grams that take the byte before and the byte after.
+        let words = ["error:", "got:", "not found", "FAIL", "Oh!"];
+        let t = Triggers::new(words);
+        for word in words {
             for pad in 0..20 {
                 let text = format!("{}{word}", "x".repeat(pad));
                 assert_eq!(lines_with_words(&t, text.as_bytes()), vec![0], "{text}");
