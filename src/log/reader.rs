@@ -144,8 +144,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Handles every line of `chunk` (which ends at a line end) that matters: the lines with a
-    /// trigger word or an escape sequence, found in parallel, and the lines of open blocks, in
-    /// order.
+    /// trigger word, found in parallel, and the lines of open blocks, in order.
     fn scan(&mut self, chunk: &[u8]) {
         let triggers = self.triggers;
         let filter = self.filter.get_or_insert_with(|| triggers.filter(chunk));
@@ -154,19 +153,17 @@ impl<'a> Scanner<'a> {
         let mut next = candidates.iter().peekable();
         let mut pos = 0;
         while pos < chunk.len() {
-            // Lines read while a block is open were not searched yet.
-            let mut matched = false;
-            if self.block.is_none() && self.wrapped_json.is_none() {
+            let matched = self.block.is_none() && self.wrapped_json.is_none();
+            if matched {
                 // Skip candidates already passed while walking a block.
-                while next.peek().is_some_and(|c| c.start < pos) {
+                while next.peek().is_some_and(|c| c.0 < pos) {
                     next.next();
                 }
-                let Some(c) = next.next() else {
+                let Some(&(start, before)) = next.next() else {
                     break;
                 };
-                pos = c.start;
-                self.newlines = base + c.before;
-                matched = c.matched;
+                pos = start;
+                self.newlines = base + before;
             }
             let (end, after) = match memchr::memchr(b'\n', &chunk[pos..]) {
                 Some(i) => (pos + i, pos + i + 1),
@@ -181,7 +178,8 @@ impl<'a> Scanner<'a> {
         self.newlines = base + total;
     }
 
-    /// Handles one line. `matched` says the trigger search found a word in its raw bytes.
+    /// Handles one line. `matched` says the trigger search found it; lines read while a block
+    /// is open were not searched yet.
     fn line(&mut self, raw: &[u8], matched: bool) {
         let number = self.newlines + 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -421,19 +419,10 @@ fn building_drv(body: &str) -> Option<&str> {
     drv.ends_with(".drv").then_some(drv)
 }
 
-/// A line worth a look: where it starts, how many newlines come before it in the searched
-/// bytes, and whether a trigger word was found in its raw bytes (otherwise it holds an escape
-/// sequence, which may split a word, and is checked again once the escapes are removed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Candidate {
-    start: usize,
-    before: u64,
-    matched: bool,
-}
-
-/// The candidate lines of `chunk`, and its newline count. Large chunks are searched in two
-/// halves at once: the search is where the time goes, and lines are independent.
-fn candidate_lines(chunk: &[u8], filter: &Filter) -> (Vec<Candidate>, u64) {
+/// The start of every line of `chunk` containing a trigger, with the number of newlines
+/// before it, and the chunk's newline count. Large chunks are searched in two halves at once:
+/// the search is where the time goes, and lines are independent.
+fn candidate_lines(chunk: &[u8], filter: &Filter) -> (Vec<(usize, u64)>, u64) {
     const PARALLEL_FROM: usize = 1 << 20;
     let mid = match memchr::memchr(b'\n', &chunk[chunk.len() / 2..]) {
         Some(i) if chunk.len() >= PARALLEL_FROM => chunk.len() / 2 + i + 1,
@@ -445,15 +434,14 @@ fn candidate_lines(chunk: &[u8], filter: &Filter) -> (Vec<Candidate>, u64) {
         let mine = search(first, filter);
         (mine, other.join().expect("search thread does not panic"))
     });
-    lines.extend(rest.into_iter().map(|c| Candidate {
-        start: mid + c.start,
-        before: count + c.before,
-        ..c
-    }));
+    lines.extend(
+        rest.into_iter()
+            .map(|(start, before)| (mid + start, count + before)),
+    );
     (lines, count + rest_count)
 }
 
-fn search(bytes: &[u8], filter: &Filter) -> (Vec<Candidate>, u64) {
+fn search(bytes: &[u8], filter: &Filter) -> (Vec<(usize, u64)>, u64) {
     const ESC: u8 = 0x1b;
     let mut lines = Vec::new();
     let mut newlines = 0;
@@ -473,12 +461,15 @@ fn search(bytes: &[u8], filter: &Filter) -> (Vec<Candidate>, u64) {
         };
         let start = memchr::memrchr(b'\n', &bytes[pos..at]).map_or(pos, |i| pos + i + 1);
         let end = memchr::memchr(b'\n', &bytes[at..]).map(|i| at + i);
+        let line = &bytes[start..end.unwrap_or(bytes.len())];
         newlines += count_newlines(&bytes[pos..start]);
-        lines.push(Candidate {
-            start,
-            before: newlines,
-            matched: word.is_some_and(|w| end.is_none_or(|e| w < e)),
-        });
+        // Colours can split a word (`\x1b[1merror\x1b[0m:`): a line with escapes and no word
+        // is looked at again without them.
+        if word.is_some_and(|w| w < start + line.len())
+            || filter.triggers().is_match(ansi::strip(line))
+        {
+            lines.push((start, newlines));
+        }
         match end {
             Some(e) => {
                 pos = e + 1;

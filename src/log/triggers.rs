@@ -121,7 +121,11 @@ pub struct Filter<'a> {
     exhaustive: bool,
 }
 
-impl Filter<'_> {
+impl<'a> Filter<'a> {
+    pub fn triggers(&self) -> &'a Triggers {
+        self.triggers
+    }
+
     fn register(&mut self, g: u32, offset: isize, word: usize) {
         let b = bucket(g, TABLE_BITS);
         self.table[b >> 6] |= 1 << (b & 63);
