@@ -148,17 +148,23 @@ impl<'a> Filter<'a> {
                 any |= self.bit(gram(&span[o..o + GRAM]));
             }
             if any & 1 == 1 {
-                for probe in (0..BATCH).map(|p| at + p * STRIDE) {
-                    if let Some(start) = self.confirm(haystack, from, probe) {
+                for o in (0..BATCH).map(|p| p * STRIDE) {
+                    let g = gram(&span[o..o + GRAM]);
+                    if let Some(start) = self.confirm(haystack, from, at + o, g) {
                         return Some(start);
                     }
                 }
             }
             at += STRIDE * BATCH;
         }
-        // The last few probes read past the end.
+        // The last few probes read past the end, where the missing bytes read as zeros: only
+        // grams that take any byte after a word accept them, and words are checked on real
+        // bytes.
         while at < haystack.len() {
-            if let Some(start) = self.confirm(haystack, from, at) {
+            let mut g = [0; GRAM];
+            let end = haystack.len().min(at + GRAM);
+            g[..end - at].copy_from_slice(&haystack[at..end]);
+            if let Some(start) = self.confirm(haystack, from, at, gram(&g)) {
                 return Some(start);
             }
             at += STRIDE;
@@ -173,14 +179,8 @@ impl<'a> Filter<'a> {
         self.table[b >> 6] >> (b & 63)
     }
 
-    /// The start (at or after `from`) of a word whose registered gram starts at `probe`.
-    /// The bytes past the end of `haystack` read as zeros, which only grams that take any
-    /// byte after a word accept.
-    fn confirm(&self, haystack: &[u8], from: usize, probe: usize) -> Option<usize> {
-        let mut g = [0; GRAM];
-        let end = haystack.len().min(probe + GRAM);
-        g[..end - probe].copy_from_slice(&haystack[probe..end]);
-        let g = gram(&g);
+    /// The start (at or after `from`) of a word whose registered gram `g` starts at `probe`.
+    fn confirm(&self, haystack: &[u8], from: usize, probe: usize, g: u32) -> Option<usize> {
         if self.bit(g) & 1 == 0 {
             return None;
         }
