@@ -92,12 +92,14 @@ impl<'a> Scanner<'a> {
 
     fn run(&mut self, mut input: impl Read) -> Result<(), ReadError> {
         // Room for a full chunk after the unfinished line carried over (at most MAX_LINE).
+        // Two buffers: the next chunk is read into one while the other is searched.
         let mut buf = vec![0u8; CHUNK + MAX_LINE];
+        let mut next = vec![0u8; CHUNK + MAX_LINE];
         let mut filled = 0;
         let mut checked_binary = false;
         let mut last_byte = b'\n';
+        let mut n = read_full(&mut input, &mut buf[..CHUNK])?;
         loop {
-            let n = read_full(&mut input, &mut buf[filled..filled + CHUNK])?;
             let old = filled;
             filled += n;
             let eof = n == 0;
@@ -111,19 +113,36 @@ impl<'a> Scanner<'a> {
                 match memchr::memrchr(b'\n', &buf[old..filled]) {
                     Some(i) => old + i + 1,
                     None if filled >= MAX_LINE => self.cut(&buf[..filled]),
-                    None => continue,
+                    None => {
+                        n = read_full(&mut input, &mut buf[filled..filled + CHUNK])?;
+                        continue;
+                    }
                 }
             };
             if end > 0 {
                 last_byte = buf[end - 1];
             }
             self.bytes += end as u64;
-            self.scan(&buf[..end]);
-            buf.copy_within(end..filled, 0);
-            filled -= end;
-            if eof {
-                break;
-            }
+            let carried = filled - end;
+            next[..carried].copy_from_slice(&buf[end..filled]);
+            let (chunk, more) = (&buf[..end], &mut next[carried..carried + CHUNK]);
+            // A short read was the end of the input: nothing to read alongside.
+            n = if eof || n < CHUNK {
+                self.scan(chunk);
+                if eof {
+                    break;
+                }
+                read_full(&mut input, more)?
+            } else {
+                std::thread::scope(|scope| {
+                    let searching = scope.spawn(|| self.scan(chunk));
+                    let read = read_full(&mut input, more);
+                    searching.join().expect("the search does not panic");
+                    read
+                })?
+            };
+            std::mem::swap(&mut buf, &mut next);
+            filled = carried;
         }
         if last_byte != b'\n' {
             self.newlines += 1;
