@@ -11,7 +11,6 @@ mod wordings;
 
 use std::sync::LazyLock;
 
-
 pub use categories::CATEGORIES;
 pub use finding::{Attempt, Culprit, Evidence, Finding, Fix, Secondary};
 pub use locate::Workspace;

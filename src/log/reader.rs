@@ -111,9 +111,10 @@ impl<'a> Scanner<'a> {
                 filled
             } else {
                 match memchr::memrchr(b'\n', &buf[old..filled]) {
-                    Some(i) => old + i + 1,
-                    None if filled >= MAX_LINE => self.cut(&buf[..filled]),
-                    None => {
+                    Some(i) if filled - (old + i + 1) <= MAX_LINE => old + i + 1,
+                    // The unfinished line would not fit before the next chunk.
+                    _ if filled >= MAX_LINE => self.cut(&buf[..filled]),
+                    _ => {
                         n = read_full(&mut input, &mut buf[filled..filled + CHUNK])?;
                         continue;
                     }
@@ -715,6 +716,16 @@ mod tests {
         assert_eq!(log.blocks[0].headline(), "error: last");
         assert_eq!(log.blocks[0].first_line(), 3);
         assert_eq!(log.total_lines, 3);
+    }
+
+    #[test]
+    fn a_line_longer_than_a_chunk_after_short_lines() {
+        let mut log = b"short\n".to_vec();
+        log.extend_from_slice(&vec![b'x'; CHUNK + 10]);
+        log.extend_from_slice(b"\nsh: make: not found\n");
+        let read = read_bytes(&log, &triggers()).unwrap();
+        assert_eq!(read.total_lines, 3);
+        assert_eq!(read.hits.last().map(|h| h.number), Some(3));
     }
 
     #[test]

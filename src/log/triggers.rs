@@ -239,12 +239,14 @@ fn gram_counts(sample: &[u8]) -> (Vec<u32>, u64) {
 /// punctuation less so, upper case and control bytes rare.
 fn prior(word: &[u8], offset: isize) -> u64 {
     (offset..offset + GRAM as isize)
-        .map(|i| match usize::try_from(i).ok().and_then(|i| word.get(i)) {
-            None | Some(b'a'..=b'z' | b' ') => 8,
-            Some(b'0'..=b'9' | b'/' | b'.' | b'-' | b'_' | b'=') => 4,
-            Some(b'A'..=b'Z' | b':' | b'\'' | b'"' | b',') => 2,
-            Some(_) => 1,
-        })
+        .map(
+            |i| match usize::try_from(i).ok().and_then(|i| word.get(i)) {
+                None | Some(b'a'..=b'z' | b' ') => 8,
+                Some(b'0'..=b'9' | b'/' | b'.' | b'-' | b'_' | b'=') => 4,
+                Some(b'A'..=b'Z' | b':' | b'\'' | b'"' | b',') => 2,
+                Some(_) => 1,
+            },
+        )
         .sum()
 }
 
@@ -317,7 +319,14 @@ mod tests {
 
     #[test]
     fn agrees_with_the_automaton_on_noisy_text() {
-        let words = ["error:", "building '", "got:", "hash mismatch", "Killed", "--> "];
+        let words = [
+            "error:",
+            "building '",
+            "got:",
+            "hash mismatch",
+            "Killed",
+            "--> ",
+        ];
         let t = Triggers::new(words);
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut text = Vec::new();

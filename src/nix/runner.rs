@@ -9,7 +9,6 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-
 use crate::log::{self, BuildLog, Triggers};
 use crate::nix::confine::{Untrusted, ENV_KEPT};
 
