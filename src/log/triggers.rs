@@ -17,7 +17,7 @@ const BATCH: usize = 8;
 /// Bytes the hot loop reads per step.
 const SPAN: usize = STRIDE * (BATCH - 1) + GRAM;
 const TABLE_BITS: u32 = 18;
-const TABLE_WORDS: usize = 1 << (TABLE_BITS - 6);
+const TABLE_SIZE: usize = 1 << TABLE_BITS;
 /// Buckets of the gram counts taken from the sample.
 const COUNT_BITS: u32 = 18;
 
@@ -71,7 +71,10 @@ impl Triggers {
     pub fn filter(&self, sample: &[u8]) -> Filter<'_> {
         let mut filter = Filter {
             triggers: self,
-            table: Box::new([0; TABLE_WORDS]),
+            table: vec![false; TABLE_SIZE]
+                .into_boxed_slice()
+                .try_into()
+                .expect("TABLE_SIZE entries"),
             anchors: HashMap::default(),
             exhaustive: false,
         };
@@ -84,7 +87,7 @@ impl Triggers {
         }
         let (counts, probes) = gram_counts(sample);
         // In counts scaled by 256: the occurrences in the sample, and the probes that land on
-        // the gram's table bit by chance.
+        // the gram's table entry by chance.
         let chance = (probes << 8) >> TABLE_BITS;
         let cost = |word: &[u8], offset: isize| {
             let grams = grams_at(word, offset);
@@ -113,8 +116,9 @@ impl Triggers {
 /// The search of one log's buffers for trigger words.
 pub struct Filter<'a> {
     triggers: &'a Triggers,
-    /// One bit per hashed gram that some word registered.
-    table: Box<[u64; TABLE_WORDS]>,
+    /// Whether some word registered a gram with this hash: a byte each, so the hot loop tests
+    /// one with a plain load (bits would cost a variable shift per probe, about a third more).
+    table: Box<[bool; TABLE_SIZE]>,
     /// For each registered gram: the words it belongs to, and where it starts in them.
     anchors: HashMap<u32, Vec<(isize, usize)>, BuildHasherDefault<GramHasher>>,
     /// A word is too short for grams: the automaton searches every byte instead.
@@ -128,7 +132,7 @@ impl<'a> Filter<'a> {
 
     fn register(&mut self, g: u32, offset: isize, word: usize) {
         let b = bucket(g, TABLE_BITS);
-        self.table[b >> 6] |= 1 << (b & 63);
+        self.table[b] = true;
         self.anchors.entry(g).or_default().push((offset, word));
     }
 
@@ -142,12 +146,12 @@ impl<'a> Filter<'a> {
         let mut at = from;
         while at + SPAN <= haystack.len() {
             let span: &[u8; SPAN] = haystack[at..at + SPAN].try_into().expect("SPAN bytes");
-            let mut any = 0;
+            let mut any = false;
             for probe in 0..BATCH {
                 let o = probe * STRIDE;
-                any |= self.bit(gram(&span[o..o + GRAM]));
+                any |= self.registered(gram(&span[o..o + GRAM]));
             }
-            if any & 1 == 1 {
+            if any {
                 for o in (0..BATCH).map(|p| p * STRIDE) {
                     let g = gram(&span[o..o + GRAM]);
                     if let Some(start) = self.confirm(haystack, from, at + o, g) {
@@ -172,16 +176,15 @@ impl<'a> Filter<'a> {
         None
     }
 
-    /// The word's table bit in the lowest bit.
+    /// Whether some word registered a gram with the hash of `g`.
     #[inline(always)]
-    fn bit(&self, g: u32) -> u64 {
-        let b = bucket(g, TABLE_BITS);
-        self.table[b >> 6] >> (b & 63)
+    fn registered(&self, g: u32) -> bool {
+        self.table[bucket(g, TABLE_BITS)]
     }
 
     /// The start (at or after `from`) of a word whose registered gram `g` starts at `probe`.
     fn confirm(&self, haystack: &[u8], from: usize, probe: usize, g: u32) -> Option<usize> {
-        if self.bit(g) & 1 == 0 {
+        if !self.registered(g) {
             return None;
         }
         self.anchors.get(&g)?.iter().find_map(|&(offset, word)| {
