@@ -70,6 +70,8 @@ fn explain_failure(src: &mut Source) {
         line: Some(src.number()),
         column: Some(src.number()),
         attribute: src.flag(3).then(|| src.text()),
+        local: src.flag(7),
+        source_path: src.flag(8).then(|| src.text()),
     });
     for _ in 0..src.number() % 4 {
         f.evidence.push(Evidence {

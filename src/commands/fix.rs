@@ -548,6 +548,8 @@ fn point_at_edit(
     culprit.file = Some(edit.file.display().to_string());
     culprit.line = Some(line);
     culprit.column = Some(column);
+    culprit.local = true;
+    culprit.source_path = culprit.file.clone();
     finding.snippet = crate::diagnose::locate::snippet(&root.join(&edit.file), line);
 }
 

@@ -40,10 +40,26 @@ impl Finding {
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Culprit {
+    /// The working tree's file (relative to the project root) when `local`, else the path as
+    /// the log gives it.
     pub file: Option<String>,
     pub line: Option<u32>,
     pub column: Option<u32>,
     pub attribute: Option<String>,
+    /// `file` is a file of the working tree, confirmed by its content (the line Nix or the
+    /// compiler quoted, the text the message names) or named by the log as a path in the tree.
+    pub local: bool,
+    /// The path inside the source tree the file belongs to: `modules/common.nix` for
+    /// `/nix/store/<hash>-source/modules/common.nix`, `src/foo.c` for a compiler's
+    /// `/build/foo-1.2/src/foo.c`.
+    pub source_path: Option<String>,
+}
+
+impl Culprit {
+    /// The culprit file when it is in the working tree: the only one to read or edit.
+    pub fn local_file(&self) -> Option<&str> {
+        self.file.as_deref().filter(|_| self.local)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -25,26 +25,43 @@ impl Workspace {
         Workspace { roots }
     }
 
-    /// The local file behind a reported path: a store copy of the user's source
-    /// (`/nix/store/<hash>-source/x.nix`) or a path already in the tree. When Nix quoted the
-    /// line, the local line must read the same, so a file of another input never matches.
+    /// The local file behind a reported path. A path of the tree itself is that file; a
+    /// store copy of the source (`/nix/store/<hash>-source/x.nix`) or a path relative to a
+    /// build directory is the tree's file at the same path inside the source only when it has
+    /// the line Nix or the compiler quoted there: the same path alone may be another
+    /// project's file.
     pub fn map(&self, reported: &str, line: u32, quoted: &[(u32, String)]) -> Option<PathBuf> {
-        let candidates: Vec<PathBuf> = match store_path::source_relative(reported) {
-            Some(rel) => self.roots.iter().map(|r| r.join(rel)).collect(),
-            None if Path::new(reported).is_absolute() => vec![PathBuf::from(reported)],
-            None => self.roots.iter().map(|r| r.join(reported)).collect(),
-        };
         let expected = quoted
             .iter()
             .find(|(n, _)| *n == line)
             .map(|(_, t)| t.trim());
-        candidates.into_iter().find(|p| {
-            p.is_file()
-                && match expected {
-                    Some(text) => read_line(p, line).is_some_and(|l| l.trim() == text),
-                    None => true,
-                }
-        })
+        let confirmed = |p: &PathBuf| match expected {
+            Some(text) => read_line(p, line).is_some_and(|l| l.trim() == text),
+            None => true,
+        };
+        if let Some(own) = self.inside(reported) {
+            return confirmed(&own).then_some(own);
+        }
+        expected?;
+        let rel = source_path(reported)?;
+        self.roots
+            .iter()
+            .map(|r| r.join(&rel))
+            .find(|p| p.is_file() && confirmed(p))
+    }
+
+    /// `reported` when it is an absolute path of an existing file under one of the roots.
+    fn inside(&self, reported: &str) -> Option<PathBuf> {
+        let path = Path::new(reported);
+        if !path.is_absolute() || store_path::source_relative(reported).is_some() {
+            return None;
+        }
+        let path = fs::canonicalize(path).ok()?;
+        let under = self
+            .roots
+            .iter()
+            .any(|r| fs::canonicalize(r).is_ok_and(|r| path.starts_with(r)));
+        (under && path.is_file()).then_some(path)
     }
 
     /// The first .nix file under the roots containing one of `needles` (earlier needles
@@ -74,11 +91,17 @@ impl Workspace {
     /// a path in the tree) when it holds one of `needles`: the same relative path alone is
     /// not enough.
     pub fn holding(&self, reported: &str, needles: &[String]) -> Option<PathBuf> {
-        let rel = store_path::source_relative(reported).unwrap_or(reported);
-        let candidates: Vec<PathBuf> = if Path::new(rel).is_absolute() {
-            vec![PathBuf::from(rel)]
-        } else {
-            self.roots.iter().map(|r| r.join(rel)).collect()
+        let candidates: Vec<PathBuf> = match self.inside(reported) {
+            Some(own) => vec![own],
+            None if Path::new(reported).is_absolute()
+                && store_path::source_relative(reported).is_none() =>
+            {
+                Vec::new()
+            }
+            None => {
+                let rel = store_path::source_relative(reported).unwrap_or(reported);
+                self.roots.iter().map(|r| r.join(rel)).collect()
+            }
         };
         candidates.into_iter().find(|p| {
             fs::read_to_string(p).is_ok_and(|text| needles.iter().any(|n| text.contains(n)))
@@ -117,6 +140,40 @@ impl Workspace {
             .display()
             .to_string()
     }
+}
+
+/// The path inside the source tree of a path a log names: below a store path
+/// (`/nix/store/<hash>-source/x/y.nix` is `x/y.nix`), below the unpacked source in a build
+/// directory (`/build/foo-1.2/src/a.c`, `/tmp/nix-build-foo.drv-0/foo-1.2/src/a.c` are
+/// `src/a.c`), or a relative path (a compiler's, relative to the build directory) as it is.
+/// Other absolute paths and Nix's pseudo-files (`«string»`) have none.
+pub fn source_path(reported: &str) -> Option<String> {
+    if let Some(rel) = store_path::source_relative(reported) {
+        return Some(rel.to_owned());
+    }
+    // The sandbox builds in `/build`; without it Nix builds in a `nix-build-<drv>-<n>`
+    // directory (under /tmp, /private/tmp, or the store's `builds` directory), since Nix 2.30
+    // in its `build` subdirectory.
+    let in_build_dir = reported.strip_prefix("/build/").or_else(|| {
+        let at = reported.find("/nix-build-")?;
+        let (dir, rest) = reported[at + 1..].split_once('/')?;
+        dir.contains(".drv-").then(|| {
+            rest.strip_prefix("build/")
+                .filter(|r| r.contains('/'))
+                .unwrap_or(rest)
+        })
+    });
+    if let Some(rest) = in_build_dir {
+        // The first directory is the unpacked source (`source`, `foo-1.2`).
+        let (_, rel) = rest.split_once('/')?;
+        return (!rel.is_empty()).then(|| rel.to_owned());
+    }
+    if reported.is_empty() || reported.starts_with(['/', '«', '<']) {
+        return None;
+    }
+    let rel = normalize(Path::new(reported));
+    let rel = rel.to_str()?;
+    (!rel.is_empty()).then(|| rel.to_owned())
 }
 
 /// `src = ./.;`, `src = ../lib;`: a package built from the working tree.
@@ -323,5 +380,37 @@ mod tests {
             ]
         );
         assert_eq!(names(2).len(), 2);
+    }
+
+    #[test]
+    fn paths_inside_the_source_tree() {
+        for (reported, rel) in [
+            (
+                "/nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source/modules/common.nix",
+                Some("modules/common.nix"),
+            ),
+            ("/build/foo-1.2/src/foo.c", Some("src/foo.c")),
+            ("/build/source/include/x.hpp", Some("include/x.hpp")),
+            (
+                "/tmp/nix-build-foo-1.2.drv-0/foo-1.2/src/foo.c",
+                Some("src/foo.c"),
+            ),
+            (
+                "/private/tmp/nix-build-foo-1.2.drv-3/source/src/foo.c",
+                Some("src/foo.c"),
+            ),
+            (
+                "/nix/var/nix/builds/nix-build-foo-1.2.drv-0/build/foo-1.2/src/foo.c",
+                Some("src/foo.c"),
+            ),
+            ("src/foo.c", Some("src/foo.c")),
+            ("./src/foo.c", Some("src/foo.c")),
+            ("../src/foo.c", Some("src/foo.c")),
+            ("/build/foo.c", None),
+            ("/home/u/project/flake.nix", None),
+            ("«string»", None),
+        ] {
+            assert_eq!(source_path(reported).as_deref(), rel, "{reported}");
+        }
     }
 }

@@ -2,8 +2,10 @@
 //! every category's classifier about each; the most confident root wins.
 
 pub mod categories;
+mod culprit;
 pub mod finding;
 pub mod locate;
+mod named;
 pub mod site;
 pub mod trace;
 pub mod verdict;
@@ -160,28 +162,22 @@ fn classify(site: &Site) -> Option<(&'static dyn Category, Verdict)> {
     if best.is_some() {
         return best;
     }
-    let summary = match &site.kind {
-        SiteKind::Build { drv } => format!("the builder of {} failed", site::drv_name(drv)),
-        SiteKind::Message => site.message().lines().next().unwrap_or("").to_owned(),
-        SiteKind::Cascade { .. } | SiteKind::Loose => return None,
+    let (cited, summary) = match &site.kind {
+        SiteKind::Build { drv } => (0, format!("the builder of {} failed", site::drv_name(drv))),
+        SiteKind::Message => (0, site.message().lines().next().unwrap_or("").to_owned()),
+        // A builder's error line outside Nix's blocks (a lone `-L`-prefixed `pkg> error: …`)
+        // is still a failure; the loose site's other lines are the blocks' own.
+        SiteKind::Loose => site.lines.iter().enumerate().find_map(|(i, l)| {
+            l.origin.as_ref()?;
+            let body = crate::log::prefix::split(&l.text).1.trim();
+            let message = body.strip_prefix("error:")?.trim();
+            (!message.is_empty()).then(|| (i, message.to_owned()))
+        })?,
+        SiteKind::Cascade { .. } => return None,
     };
     let mut v = Verdict::new(0.3, summary);
-    v.evidence.push(0);
+    v.evidence.push(cited);
     Some((category("other").expect("registered"), v))
-}
-
-/// The `line:column` a message of `site` gives for the file `rel` (Nix names positions as
-/// `/nix/store/<hash>-source/<rel>:12:5` inside messages such as "called without required
-/// argument").
-fn position_of(site: &Site, rel: &str) -> Option<(u32, u32)> {
-    let needle = format!("/{rel}:");
-    site.lines.iter().find_map(|l| {
-        let at = l.text.find(&needle)? + needle.len();
-        let mut numbers = l.text[at..].split(|c: char| !c.is_ascii_digit());
-        let line = numbers.next()?.parse().ok()?;
-        let column = numbers.next()?.parse().ok()?;
-        Some((line, column))
-    })
 }
 
 fn build_finding(
@@ -205,101 +201,7 @@ fn build_finding(
                 .to_owned()
         })
     });
-    let mut culprit = Culprit {
-        attribute: v
-            .attribute
-            .clone()
-            .or_else(|| site.trace.as_ref().and_then(|t| t.attribute())),
-        ..Culprit::default()
-    };
-    let mut snippet = Vec::new();
-    let mut place = |path: std::path::PathBuf, line: u32, column: u32| {
-        culprit.file = Some(ctx.workspace.display(&path));
-        culprit.line = Some(line);
-        culprit.column = (column > 0).then_some(column);
-        snippet = locate::snippet(&path, line);
-    };
-    let traced = site.trace.as_ref().and_then(|t| t.culprit_position());
-    // A file the message names beats the frames, which often end in library code.
-    let named = match &v.locate {
-        Some(Locate::Named {
-            file,
-            line,
-            needles,
-        }) => ctx
-            .workspace
-            .holding(file, needles)
-            .map(|p| (p, *line, 0))
-            .or_else(|| ctx.workspace.find_text(needles)),
-        _ => None,
-    };
-    let local = named.or_else(|| {
-        traced.and_then(|(pos, quoted)| {
-            ctx.workspace
-                .map(&pos.file, pos.line, quoted)
-                .map(|path| (path, pos.line, pos.column))
-        })
-    });
-    // A position in the user's tree beats the classifier's hint; the hint beats a
-    // position inside nixpkgs or another input.
-    let located = local.or_else(|| match &v.locate {
-        Some(Locate::Text(needles)) => ctx.workspace.find_text(needles),
-        Some(Locate::Path(rel)) => ctx.workspace.file(rel).map(|p| {
-            let (line, column) = position_of(site, rel).unwrap_or((0, 0));
-            (p, line, column)
-        }),
-        Some(Locate::At(rel, line, column)) => ctx.workspace.file(rel).map(|p| (p, *line, *column)),
-        // Never by the path alone: the quoted line must be the local file's.
-        Some(Locate::Source {
-            file,
-            line,
-            column,
-            quoted,
-        }) if !quoted.is_empty() => ctx
-            .workspace
-            .map(file, *line, quoted)
-            .or_else(|| {
-                // Relative to the build directory: the package's own `src` in the tree.
-                let dir = ctx.workspace.source_dir(package.as_deref()?)?;
-                Workspace::new(vec![dir]).map(file, *line, quoted)
-            })
-            .map(|p| (p, *line, *column)),
-        Some(Locate::Source { .. } | Locate::Named { .. }) | None => None,
-    });
-    match (located, traced, &v.locate) {
-        (Some((path, 0, _)), _, _) => culprit.file = Some(ctx.workspace.display(&path)),
-        (Some((path, line, column)), _, _) => place(path, line, column),
-        (None, Some((pos, quoted)), _) => {
-            culprit.file = Some(pos.file.clone());
-            culprit.line = Some(pos.line);
-            culprit.column = Some(pos.column);
-            snippet = quoted.to_vec();
-        }
-        (None, None, Some(Locate::Path(rel) | Locate::At(rel, ..))) => {
-            culprit.file = Some(rel.clone())
-        }
-        (None, None, Some(Locate::Named { file, line, .. })) => {
-            culprit.file = Some(file.clone());
-            culprit.line = Some(*line);
-        }
-        (
-            None,
-            None,
-            Some(Locate::Source {
-                file,
-                line,
-                column,
-                quoted,
-            }),
-        ) => {
-            culprit.file = Some(file.clone());
-            culprit.line = Some(*line);
-            culprit.column = (*column > 0).then_some(*column);
-            snippet = quoted.clone();
-        }
-        (None, None, _) => {}
-    }
-    let culprit = (culprit != Culprit::default()).then_some(culprit);
+    let (culprit, snippet) = culprit::choose(site, v, package.as_deref(), &ctx.workspace);
     let evidence = v
         .evidence
         .iter()
@@ -366,14 +268,5 @@ mod tests {
             other.file.as_deref(),
             Some("/nix/store/4bjsf2f7zmjmjlhb7bcl2sz9x38y7007-source/package.nix")
         );
-    }
-
-    #[test]
-    fn positions_named_inside_messages() {
-        let log = "error: anonymous function at /nix/store/9gzkp6dqjsry5pmngdr7ffas9isp62dc-source/package.nix:1:3 called without required argument 'x'\n";
-        let log = crate::log::read_bytes(log.as_bytes(), triggers()).unwrap();
-        let site = &site::sites(&log)[0];
-        assert_eq!(position_of(site, "package.nix"), Some((1, 3)));
-        assert_eq!(position_of(site, "other.nix"), None);
     }
 }

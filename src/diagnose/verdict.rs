@@ -9,7 +9,8 @@ pub enum Locate {
     /// Literals that may appear in the culprit .nix file (a hash in any notation, an
     /// option), most specific first.
     Text(Vec<String>),
-    /// A path relative to the flake or project root.
+    /// A path relative to the flake or project root: the tree's file when the message gives
+    /// no position in it (a position in a store copy needs the line Nix quoted there).
     Path(String),
     /// A position found in the user's files while settling the verdict: a path relative to
     /// the flake or project root, 1-based line and column.

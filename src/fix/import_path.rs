@@ -22,7 +22,7 @@ impl Fixer for ImportPathFix {
             return Vec::new();
         };
         let (Some(rel), Some(line), Some(column)) =
-            (culprit.file.as_deref(), culprit.line, culprit.column)
+            (culprit.local_file(), culprit.line, culprit.column)
         else {
             return Vec::new();
         };

@@ -24,7 +24,7 @@ impl Fixer for FormalFix {
         let Some(file) = finding
             .culprit
             .as_ref()
-            .and_then(|c| c.file.as_deref())
+            .and_then(|c| c.local_file())
             .and_then(|f| project.file(Path::new(f)))
         else {
             return Vec::new();

@@ -155,8 +155,11 @@ fn header(out: &mut Budget, finding: &Finding, env: &Environment) {
             .flatten()
             .collect::<Vec<_>>()
             .join(":");
-        if !place.is_empty() {
+        // A path outside the tree is for reading only: it is no file the fix may change.
+        if !place.is_empty() && c.local {
             let _ = writeln!(about, "Culprit: {place}");
+        } else if !place.is_empty() {
+            let _ = writeln!(about, "Culprit (not in this project): {place}");
         }
     }
     out.push_if_fits(&about);
@@ -181,7 +184,7 @@ fn header(out: &mut Budget, finding: &Finding, env: &Environment) {
 /// The files a fix may touch, most relevant first.
 fn candidate_files(finding: &Finding, project: &Project) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = Vec::new();
-    let culprit = finding.culprit.as_ref().and_then(|c| c.file.as_deref());
+    let culprit = finding.culprit.as_ref().and_then(|c| c.local_file());
     paths.extend(culprit.map(PathBuf::from));
     if let Some((file, _)) = finding
         .package
@@ -288,6 +291,7 @@ mod tests {
         f.culprit = Some(Culprit {
             file: Some("flake.nix".into()),
             line: Some(3),
+            local: true,
             ..Culprit::default()
         });
         f.evidence = (0..evidence)
@@ -324,6 +328,43 @@ mod tests {
         assert!(
             small.files.is_empty(),
             "no room: not shown, so not editable"
+        );
+    }
+
+    #[test]
+    fn a_culprit_outside_the_tree_is_named_but_never_offered_for_editing() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("modules")).unwrap();
+        std::fs::write(dir.path().join("modules/common.nix"), "{ }\n").unwrap();
+        std::fs::write(
+            dir.path().join("flake.nix"),
+            "{ m = import ./modules/common.nix; }\n",
+        )
+        .unwrap();
+        let project = Project::load(dir.path());
+        let env = environment(dir.path(), Some("2.8.0".into()));
+        let mut f = finding(1, 10);
+        f.culprit = Some(Culprit {
+            file: Some("modules/common.nix".into()),
+            line: Some(3),
+            source_path: Some("modules/common.nix".into()),
+            ..Culprit::default()
+        });
+        let built = fix(&f, &project, &env, &[], 6000);
+        assert!(built
+            .text
+            .contains("Culprit (not in this project): modules/common.nix:3"));
+        assert!(
+            !built.files.iter().any(|p| p.ends_with("common.nix")),
+            "{:?}",
+            built.files
+        );
+        f.culprit.as_mut().unwrap().local = true;
+        let built = fix(&f, &project, &env, &[], 6000);
+        assert!(
+            built.files.iter().any(|p| p.ends_with("common.nix")),
+            "{:?}",
+            built.files
         );
     }
 }

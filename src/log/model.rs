@@ -23,8 +23,19 @@ pub struct Block {
 }
 
 impl Block {
+    /// The message's first line: after the trace frames a pasted tail may start with
+    /// (indented or `…` lines), the `error:` line.
     pub fn headline(&self) -> &str {
-        self.lines.first().map_or("", |l| l.text.as_str())
+        let lead = |t: &str| t.starts_with([' ', '\t']) || t.starts_with('…') || t.is_empty();
+        let first = self.lines.first().map_or("", |l| l.text.as_str());
+        if !lead(first) {
+            return first;
+        }
+        self.lines
+            .iter()
+            .map(|l| l.text.as_str())
+            .find(|t| t.starts_with("error:"))
+            .unwrap_or(first)
     }
 
     pub fn first_line(&self) -> u64 {

@@ -20,6 +20,10 @@ const MAX_BLOCKS: usize = 256;
 const MAX_BLOCK_SPAN: usize = 100_000;
 /// Text kept in blocks at most, so memory stays bounded whatever the log holds.
 const MAX_BLOCK_BYTES: usize = 8 << 20;
+/// Lines a Nix 2.4pre block-format error (unindented) may take.
+const BLOCK_FORMAT_LINES: usize = 30;
+/// Trace lines kept before an indented `error:` that starts a pasted tail.
+const MAX_LEAD: usize = 200;
 const FIRST_HITS: usize = 256;
 const LAST_HITS: usize = 4096;
 const MAX_ACTIVITIES: usize = 65_536;
@@ -189,7 +193,13 @@ impl<'a> Scanner<'a> {
                 Some(i) => (pos + i, pos + i + 1),
                 None => (chunk.len(), chunk.len()),
             };
+            let lead = if matched {
+                self.trace_lead(chunk, pos, end)
+            } else {
+                Vec::new()
+            };
             self.line(&chunk[pos..end], matched);
+            self.prepend_lead(lead);
             if after > end {
                 self.newlines += 1;
             }
@@ -228,10 +238,14 @@ impl<'a> Scanner<'a> {
         let framed = framed.trim_end();
 
         if let Some(block) = &mut self.block {
-            // Nix 2.3 continues a trace on unindented lines after a line ending in ':'.
+            // Nix 2.3 continues a trace on unindented lines after a line ending in ':'; the
+            // 2.4 pre-releases' `error: --- EvalError --- nix-build` blocks are unindented.
             let continues = framed.is_empty()
                 || framed.starts_with([' ', '\t'])
                 || (block.lines.last().is_some_and(|l| l.text.ends_with(':'))
+                    && !starts_block(framed))
+                || (block.lines.len() < BLOCK_FORMAT_LINES
+                    && is_block_format(block.headline())
                     && !starts_block(framed));
             if continues {
                 // A long block keeps its head and its tail, where a trace's final message is.
@@ -256,6 +270,69 @@ impl<'a> Scanner<'a> {
             return;
         }
         self.plain(number, framed, None);
+    }
+
+    /// The trace lines before an indented `error:` line that opens no block yet: a pasted
+    /// tail that starts in the middle of a trace (`… from call site`, a nix-output-monitor
+    /// frame whose `┏━ N Errors:` header was cut off) keeps the frames above its message.
+    /// Read back within the chunk, at most `MAX_LEAD` lines, stopping at an unindented line.
+    fn trace_lead(&self, chunk: &[u8], start: usize, end: usize) -> Vec<LogLine> {
+        if !indented_error(&chunk[start..end]) {
+            return Vec::new();
+        }
+        // Lines up to the end of the last block are that block's, not this trace's.
+        let after = self
+            .blocks
+            .back()
+            .and_then(|b| b.lines.last())
+            .map_or(0, |l| l.number);
+        let mut lead = Vec::new();
+        let mut number = self.newlines;
+        let mut line_end = start;
+        while line_end > 0 && lead.len() < MAX_LEAD && number > after {
+            let line_start = memchr::memrchr(b'\n', &chunk[..line_end - 1]).map_or(0, |i| i + 1);
+            let raw = &chunk[line_start..line_end - 1];
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let clean = ansi::strip(&raw[..raw.len().min(MAX_TEXT)]);
+            let text = String::from_utf8_lossy(&clean);
+            let Some(framed) = prefix::strip_frame(&text) else {
+                break;
+            };
+            let framed = framed.trim_end();
+            let body = framed.trim_start();
+            let part_of_trace = body.is_empty()
+                || (framed.len() != body.len() && !body.starts_with('>'))
+                || body.starts_with('…');
+            if !part_of_trace {
+                break;
+            }
+            lead.push(LogLine {
+                number,
+                text: framed.to_owned(),
+                origin: None,
+            });
+            number -= 1;
+            line_end = line_start;
+        }
+        while lead.last().is_some_and(|l| l.text.is_empty()) {
+            lead.pop();
+        }
+        lead.reverse();
+        lead
+    }
+
+    /// Puts `lead` before the message of the block the line after it opened.
+    fn prepend_lead(&mut self, lead: Vec<LogLine>) {
+        let Some(first) = lead.last().map(|l| l.number + 1) else {
+            return;
+        };
+        if let Some(block) = self
+            .block
+            .as_mut()
+            .filter(|b| b.lines.len() == 1 && b.first_line() == first)
+        {
+            block.lines.splice(0..0, lead);
+        }
     }
 
     /// A line outside any block that matched a trigger (or a builder line from internal-json).
@@ -411,6 +488,28 @@ impl<'a> Scanner<'a> {
             dropped: self.dropped,
         }
     }
+}
+
+/// Nix 2.4 pre-releases (2020) printed errors as an unindented block under a divider,
+/// `error: --- ThrownError ------ nix`, then `in file: …`, the message, code lines and a hint.
+fn is_block_format(head: &str) -> bool {
+    head.strip_prefix("error: --- ")
+        .is_some_and(|rest| rest.contains(" ---"))
+}
+
+/// An `error:` message indented as inside a trace (or a nix-output-monitor frame).
+fn indented_error(raw: &[u8]) -> bool {
+    // Most trigger lines start with a letter: skip them before any decoding.
+    if !matches!(raw.first(), Some(b' ' | b'\t' | 0x1b | 0xe2)) {
+        return false;
+    }
+    let clean = ansi::strip(&raw[..raw.len().min(MAX_TEXT)]);
+    let text = String::from_utf8_lossy(&clean);
+    let Some(framed) = prefix::strip_frame(&text) else {
+        return false;
+    };
+    let body = framed.trim_start();
+    body.len() != framed.len() && body.starts_with("error:")
 }
 
 /// Headlines of Nix messages that carry indented continuation lines: `error:` in every
@@ -597,6 +696,49 @@ mod tests {
         let log = read_bytes(log, &triggers()).unwrap();
         assert_eq!(log.blocks[0].headline(), "error: boom");
         assert_eq!(log.blocks[0].lines[0].number, 1);
+    }
+
+    #[test]
+    fn a_tail_pasted_from_inside_a_trace_keeps_the_frames_above_its_message() {
+        let nom = "┃          at /nix/store/h-source/gl.nix:77:11:\n┃            77|           src = let\n┃ \n┃        … while calling the 'fetchurl' builtin\n┃          at /nix/store/h-source/gl.nix:83:13:\n┃ \n┃        error: unable to download 'https://e.org/x.run': HTTP error 404\n┃ \n┃        response body:\n";
+        let log = read_bytes(nom.as_bytes(), &triggers()).unwrap();
+        let block = &log.blocks[0];
+        assert_eq!(
+            block.headline(),
+            "error: unable to download 'https://e.org/x.run': HTTP error 404"
+        );
+        assert_eq!(block.lines[0].number, 1);
+        assert_eq!(
+            block.lines[0].text,
+            "         at /nix/store/h-source/gl.nix:77:11:"
+        );
+        assert!(block
+            .lines
+            .iter()
+            .any(|l| l.text.contains("response body:")));
+        // Frames start the paste; output before them and another block's lines stay out.
+        let tail = "$ nixos-rebuild switch\n       … from call site\n         at /nix/store/h-source/nixos.nix:14:23:\n\n       error: function 'f' called with unexpected argument 'x'\n";
+        let log = read_bytes(tail.as_bytes(), &triggers()).unwrap();
+        let texts: Vec<&str> = log.blocks[0]
+            .lines
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
+        assert_eq!(texts[0], "       … from call site");
+        assert_eq!(log.blocks[0].lines[0].number, 2);
+        let two = "error: first\n       at /a.nix:1:1\nsome output\n     error: second\n";
+        let log = read_bytes(two.as_bytes(), &triggers()).unwrap();
+        assert_eq!(log.blocks[1].lines.len(), 1);
+        assert_eq!(log.blocks[1].headline(), "error: second");
+    }
+
+    #[test]
+    fn nix_2_4_pre_block_format_is_one_block() {
+        let log = "error: --- ThrownError --------------------------------- nix\nin file: /nix/store/h-source/a/default.nix (5:17)\n\ncannot look up '<nixpkgs>' in pure evaluation mode (use '--impure' to override)\n(use '--show-trace' to show detailed location information)\nerror: --- EvalError --- nix\nat: (3:1) in file: /x.nix\n";
+        let log = read_bytes(log.as_bytes(), &triggers()).unwrap();
+        assert_eq!(log.blocks.len(), 2);
+        assert_eq!(log.blocks[0].lines.len(), 5);
+        assert_eq!(log.blocks[1].lines.len(), 2);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod confine;
 pub mod edit;
+pub mod flake_cli;
 pub mod hash;
 pub mod network;
 pub mod nixpkgs;

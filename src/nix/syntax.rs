@@ -228,7 +228,8 @@ pub struct FlakeInput {
     pub url: Option<(String, SyntaxNode)>,
     /// `inputs.x.follows = "y"`.
     pub follows: Option<String>,
-    /// `inputs.x.inputs.a.follows = "b"` as (a, b).
+    /// `inputs.x.inputs.a.follows = "b"` as (a, b); deeper,
+    /// `inputs.x.inputs.a.inputs.c.follows = "b"` as (a/c, b).
     pub nested_follows: Vec<(String, String)>,
     /// The first binding that mentions the input: where a finding about it points.
     pub node: Option<SyntaxNode>,
@@ -275,9 +276,20 @@ pub fn flake_inputs(root: &SyntaxNode) -> Vec<FlakeInput> {
             [k] if matches!(k.as_str(), "type" | "owner" | "repo" | "path") => {
                 input.attribute_spec = true
             }
-            [i, a, f] if i == "inputs" && f == "follows" => {
+            [nested @ .., f]
+                if f == "follows"
+                    && !nested.is_empty()
+                    && nested.len() % 2 == 0
+                    && nested.iter().step_by(2).all(|k| k == "inputs") =>
+            {
                 if let Some(target) = literal {
-                    input.nested_follows.push((a.clone(), target));
+                    let path: Vec<&str> = nested
+                        .iter()
+                        .skip(1)
+                        .step_by(2)
+                        .map(String::as_str)
+                        .collect();
+                    input.nested_follows.push((path.join("/"), target));
                 }
             }
             _ => {}
@@ -325,7 +337,7 @@ mod tests {
         let root = tree(
             r#"{
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
-  inputs.utils = { url = "github:numtide/flake-utils"; inputs.nixpkgs.follows = "nixpkgs"; };
+  inputs.utils = { url = "github:numtide/flake-utils"; inputs.nixpkgs.follows = "nixpkgs"; inputs.a.inputs.b.follows = "nixpkgs"; };
   inputs.old = "nixpkgs";
   inputs.spec = { type = "github"; owner = "o"; repo = "r"; };
   outputs = { self, nixpkgs, utils, old, spec, registry, ... }: { };
@@ -336,7 +348,10 @@ mod tests {
         assert_eq!(names, ["nixpkgs", "utils", "old", "spec", "registry"]);
         assert_eq!(
             inputs[1].nested_follows,
-            [("nixpkgs".to_owned(), "nixpkgs".to_owned())]
+            [
+                ("nixpkgs".to_owned(), "nixpkgs".to_owned()),
+                ("a/b".to_owned(), "nixpkgs".to_owned())
+            ]
         );
         assert_eq!(inputs[2].url.as_ref().unwrap().0, "nixpkgs");
         assert!(inputs[3].attribute_spec && inputs[4].implicit);

@@ -30,6 +30,9 @@ pub fn finding(f: &Finding, style: Style) -> String {
                     let _ = write!(at, ":{col}");
                 }
             }
+            if !c.local {
+                at.push_str(" (not in this tree)");
+            }
             let _ = writeln!(out, "{pad}{} {at}", style.gutter("-->"));
         }
         if !f.snippet.is_empty() {
@@ -48,6 +51,13 @@ pub fn finding(f: &Finding, style: Style) -> String {
                     );
                 }
             }
+        }
+        if let Some(rel) = c
+            .source_path
+            .as_ref()
+            .filter(|r| !c.local && c.file.as_ref() != Some(r))
+        {
+            let _ = writeln!(out, "{pad} {} in the source: {rel}", style.gutter("="));
         }
         if let Some(attr) = &c.attribute {
             let _ = writeln!(out, "{pad} {} attribute: {attr}", style.gutter("="));
@@ -221,7 +231,8 @@ mod tests {
             file: Some("a.nix".into()),
             line: Some(1),
             column: Some(656_434_548),
-            attribute: None,
+            local: true,
+            ..Culprit::default()
         });
         f.snippet = vec![(1, "{ x = 1; }".into())];
         let out = finding(&f, Style::plain());

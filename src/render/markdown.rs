@@ -29,7 +29,15 @@ pub fn finding(f: &Finding) -> String {
                 (Some(l), _) => format!("{file}:{l}"),
                 _ => file.clone(),
             };
-            facts.push(format!("**Culprit:** {}", code(&at)));
+            match &c.source_path {
+                _ if c.local => facts.push(format!("**Culprit:** {}", code(&at))),
+                Some(rel) if rel != file => facts.push(format!(
+                    "**Culprit (not in this tree):** {} (in the source: {})",
+                    code(&at),
+                    code(rel)
+                )),
+                _ => facts.push(format!("**Culprit (not in this tree):** {}", code(&at))),
+            }
         }
         if let Some(a) = &c.attribute {
             facts.push(format!("**Attribute:** {}", code(a)));

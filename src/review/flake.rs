@@ -56,6 +56,14 @@ impl Flake {
         self.lock.as_ref().and_then(|l| l.as_ref().ok())
     }
 
+    /// The inputs Nix will lock: all but arguments of `outputs` that are neither declared
+    /// nor used (the fix for those is to remove them, not to lock them).
+    pub fn locked_inputs(&self) -> impl Iterator<Item = &FlakeInput> {
+        self.inputs
+            .iter()
+            .filter(|i| !i.implicit || self.unused_argument(&i.name).is_none())
+    }
+
     pub fn input(&self, name: &str) -> Option<&FlakeInput> {
         self.inputs.iter().find(|i| i.name == name)
     }
@@ -101,6 +109,41 @@ impl Flake {
         sets
     }
 
+    /// The `{ … }` entry of `outputs`' argument `name` when nothing refers to it: not the
+    /// body, not another argument's default, and no `inputs@` name that could pass it on.
+    pub fn unused_argument(&self, name: &str) -> Option<SyntaxNode> {
+        let lambda = syntax::body_attrset(&self.root)
+            .and_then(|top| {
+                syntax::bindings(&top)
+                    .into_iter()
+                    .find(|b| b.path == ["outputs"])
+            })
+            .map(|b| b.value)
+            .filter(|v| v.kind() == SyntaxKind::NODE_LAMBDA)?;
+        let pattern = lambda
+            .children()
+            .find(|c| c.kind() == SyntaxKind::NODE_PATTERN)?;
+        let entry_name = |e: &SyntaxNode| e.children().find(|c| c.kind() == SyntaxKind::NODE_IDENT);
+        let entry = pattern
+            .children()
+            .filter(|c| c.kind() == SyntaxKind::NODE_PAT_ENTRY)
+            .find(|e| entry_name(e).is_some_and(|i| i.text() == name))?;
+        let own = entry_name(&entry)?;
+        let bound = pattern
+            .children()
+            .find(|c| c.kind() == SyntaxKind::NODE_PAT_BIND)
+            .and_then(|b| b.descendants().find(|c| c.kind() == SyntaxKind::NODE_IDENT))
+            .map(|i| i.text().to_string());
+        let refers_to = |n: &str| {
+            lambda
+                .descendants()
+                .filter(|i| i.kind() == SyntaxKind::NODE_IDENT && i.text() == n && *i != own)
+                .any(|i| is_reference(&i))
+        };
+        let passed_on = bound.is_some_and(|b| refers_to(&b));
+        (!passed_on && !refers_to(name)).then_some(entry)
+    }
+
     /// Whether the flake has a top-level `description`.
     pub fn has_description(&self) -> bool {
         syntax::body_attrset(&self.root).is_some_and(|set| {
@@ -108,6 +151,22 @@ impl Flake {
                 .iter()
                 .any(|b| b.path == ["description"])
         })
+    }
+}
+
+/// Whether an identifier refers to a variable: not an attribute name (`x.name`,
+/// `{ name = …; }`, `a ? name`, `inherit (x) name;`) nor the `@` name or a formal itself.
+fn is_reference(ident: &SyntaxNode) -> bool {
+    let Some(parent) = ident.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        SyntaxKind::NODE_ATTRPATH | SyntaxKind::NODE_PAT_BIND => false,
+        SyntaxKind::NODE_PAT_ENTRY => parent.children().next().as_ref() != Some(ident),
+        SyntaxKind::NODE_INHERIT => !parent
+            .children()
+            .any(|c| c.kind() == SyntaxKind::NODE_INHERIT_FROM),
+        _ => true,
     }
 }
 
@@ -294,6 +353,36 @@ mod tests {
             ("tools/x", "tools/x/flake.lock".to_owned())
         );
         assert_eq!(f.inputs.len(), 1);
+    }
+
+    #[test]
+    fn finds_arguments_nothing_refers_to() {
+        let unused = |outputs: &str| {
+            let text = format!("{{ inputs.a.url = \"github:o/a\"; outputs = {outputs}; }}");
+            let f = Flake::new("flake.nix", text, None);
+            f.unused_argument("x").map(|e| e.text().to_string())
+        };
+        assert_eq!(unused("{ self, x }: { }").as_deref(), Some("x"));
+        assert_eq!(
+            unused("{ self, x ? null, ... }: { }").as_deref(),
+            Some("x ? null")
+        );
+        // Names that are attributes, not the argument.
+        assert!(unused("{ self, x, a }: { x = a.x; y = a ? x; inherit (a) x; }").is_some());
+        assert!(unused("args@{ self, x }: { }").is_some());
+        // References.
+        for used in [
+            "{ self, x }: { p = x.packages; }",
+            "{ self, x }: { inherit x; }",
+            "{ self, x }: { s = \"${x}\"; }",
+            "{ self, x, y ? x }: { inherit y; }",
+            "{ self, x }: let y = x; in { inherit y; }",
+            // Passed on whole: x may be used through `inputs.x`.
+            "inputs@{ self, x, ... }: { specialArgs = { inherit inputs; }; }",
+        ] {
+            assert!(unused(used).is_none(), "{used}");
+        }
+        assert!(unused("{ self }: { }").is_none(), "no such argument");
     }
 
     #[test]

@@ -234,6 +234,8 @@ pub struct Context<'a> {
     pub config: &'a Config,
     /// Seconds since the Unix epoch, fixed for the whole run.
     pub now: i64,
+    /// The user's Nix, for the commands findings suggest.
+    pub nix: &'a crate::nix::flake_cli::NixCli,
 }
 
 /// One policy rule: a stable code, its documentation, and its checks. A rule implements
@@ -376,9 +378,11 @@ pub fn review(opts: &Options) -> Result<Report, ReviewError> {
         .copied()
         .filter(|r| config.enabled(*r))
         .collect();
+    let nix = crate::nix::flake_cli::NixCli::detect();
     let ctx = Context {
         config: &config,
         now: opts.now,
+        nix: &nix,
     };
     let mut notes = Vec::new();
 

@@ -1,7 +1,7 @@
 //! explain-failure end to end: corpus and fixture logs, real Nix failures, bad input.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
 use serde_json::Value;
@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::common::{fixtures, nfai};
 
 /// Runs `nfai explain-failure --format json` on a log file and parses the report.
-fn explain_log(log: &Path) -> Value {
+pub(crate) fn explain_log(log: &Path) -> Value {
     explain_log_in(log, None)
 }
 
@@ -39,37 +39,56 @@ fn explain_log_in(log: &Path, dir: Option<&Path>) -> Value {
     serde_json::from_slice(&out.stdout).expect("json report")
 }
 
+/// The cases of a directory of real logs (`<case>/{log.txt,case.json}`), sorted: each
+/// case's name, directory and expected answers.
+pub(crate) fn real_log_cases(dir: &Path) -> Vec<(String, PathBuf, Value)> {
+    let mut cases: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    cases
+        .into_iter()
+        .map(|case| {
+            let name = case.file_name().unwrap().to_string_lossy().into_owned();
+            let expected =
+                serde_json::from_str(&fs::read_to_string(case.join("case.json")).unwrap()).unwrap();
+            (name, case, expected)
+        })
+        .collect()
+}
+
+/// The categories a case accepts: its own and the ones it lists as defensible.
+pub(crate) fn accepted_categories(expected: &Value) -> Vec<String> {
+    let mut ok = vec![expected["category"].as_str().unwrap().to_owned()];
+    ok.extend(
+        expected["also_acceptable"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned()),
+    );
+    ok
+}
+
 /// Every real log from public reports gets the category its thread settled on (or one the
 /// case lists as defensible), and its full report is snapshotted.
 #[test]
 fn corpus_logs_get_their_root_cause() {
     let dir = fixtures().join("logs/corpus");
-    let mut cases: Vec<_> = fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    cases.sort();
+    let cases = real_log_cases(&dir);
     assert!(
         cases.len() >= 15,
         "corpus is missing from {}",
         dir.display()
     );
     let mut wrong = Vec::new();
-    for case in cases {
-        let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        let expected: Value =
-            serde_json::from_str(&fs::read_to_string(case.join("case.json")).unwrap()).unwrap();
+    for (name, case, expected) in cases {
         let report = explain_log(&case.join("log.txt"));
         let got = report["category"].as_str().unwrap().to_owned();
-        let mut ok = vec![expected["category"].as_str().unwrap().to_owned()];
-        ok.extend(
-            expected["also_acceptable"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_str().unwrap().to_owned()),
-        );
+        let ok = accepted_categories(&expected);
         if !ok.contains(&got) {
             wrong.push(format!("{name}: got {got}, expected one of {ok:?}"));
         }
@@ -331,6 +350,12 @@ fn error_lines_in_any_layout_are_failures() {
         ("┃        error: builder for '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-hello-1.0.drv' failed with exit code 127;\n┃        last 1 log lines:\n┃        > sh: cmake: not found\n", "missing_build_tool"),
         ("@nix {\"action\":\"msg\",\"level\":0,\"msg\":\"\\u001b[31;1merror:\\u001b[0m undefined var\niable 'x'\"}\n", "undefined_variable"),
         ("error: the frobnicator refused to frobnicate\n", "other"),
+        // A lone `-L`-prefixed error line, with nothing else.
+        ("frob> error: the frobnicator refused to frobnicate\n", "other"),
+        // A nix-output-monitor frame without its header, around an unknown message.
+        ("┃        error: the frobnicator refused to frobnicate\n", "other"),
+        // An unknown message in an internal-json record with ANSI codes, wrapped.
+        ("@nix {\"action\":\"msg\",\"level\":0,\"msg\":\"\\u001b[31;1merror:\\u001b[0m the frobnicator refused to frob\nnicate\"}\n", "other"),
     ] {
         let out = nfai()
             .args(["explain-failure", "--no-fetch-log", "--format", "json"])
@@ -339,5 +364,35 @@ fn error_lines_in_any_layout_are_failures() {
             .unwrap();
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(report["category"], category, "{log}");
+        if category == "other" {
+            assert_eq!(
+                report["summary"], "the frobnicator refused to frobnicate",
+                "{log}"
+            );
+        }
+    }
+}
+
+/// Run inside this repository (which has a `flake.nix` and fixture projects of its own),
+/// logs about other projects name their files as the log gives them, never one of ours.
+#[test]
+fn logs_about_other_projects_do_not_name_this_repository_s_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for log in [
+        "corpus/011-fedimint-undefined-variable-flake/log.txt",
+        "corpus/032-nixverse-packages-not-a-derivation/log.txt",
+        "nix-2.8/undefined-variable.log",
+        "nix-2.8/syntax-error.log",
+        "nix-2.8/infinite-recursion.log",
+        "nix-2.8/missing-file.log",
+        "nix-2.8/unfree-package.log",
+        "eval/callpackage-missing-argument.log",
+    ] {
+        let report = explain_log_in(&fixtures().join("logs").join(log), Some(root));
+        let culprit = &report["culprit"];
+        assert_eq!(culprit["local"], false, "{log}: {culprit}");
+        let file = culprit["file"].as_str().unwrap_or_default();
+        assert!(file.starts_with("/nix/store/"), "{log}: {culprit}");
+        assert!(culprit["source_path"].is_string(), "{log}: {culprit}");
     }
 }

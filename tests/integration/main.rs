@@ -11,5 +11,7 @@ mod llm;
 mod llm_layer;
 mod llm_trust;
 mod packaging;
+mod public_logs;
 mod repro;
 mod review;
+mod review_advice;

@@ -31,7 +31,7 @@ fn codes(report: &serde_json::Value) -> BTreeSet<String> {
 }
 
 /// Copies a fixture directory into a fresh temporary directory.
-fn copy_fixture(name: &str) -> tempfile::TempDir {
+pub fn copy_fixture(name: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&fixtures().join("review").join(name), tmp.path());
     tmp

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::diagnose::site::SiteKind;
 use crate::diagnose::{Locate, Site};
 use crate::log::LogLine;
 use crate::nix::store_path;
@@ -50,9 +51,11 @@ impl Refusal<'_> {
 }
 
 /// Until 2024: `Package ‘x-1.0’ in /nix/store/...:12 <reason>, refusing to evaluate.`; the
-/// position is missing in some quoted logs and the quotes are ASCII in others.
+/// position is missing in some quoted logs and the quotes are ASCII in others. Until 2017
+/// stdenv quoted the position itself (`in ‘/nix/store/...:62’`, `pos'` in
+/// stdenv/generic/default.nix), and before that the message began with `package`.
 static PACKAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"Package [‘']([^’']*)[’'](?: in (\S+))? (.+)$").expect("valid regex")
+    Regex::new(r"[Pp]ackage [‘']([^’']*)[’'](?: in (‘[^’]*’|\S+))? (.+)$").expect("valid regex")
 });
 /// Since 2024: `Refusing to evaluate package 'x-1.0' in /nix/store/...:12 because it
 /// <reason>`; a terminal may wrap the line before `because`.
@@ -72,7 +75,11 @@ static PROBLEM: LazyLock<Regex> =
 /// The check-meta refusal of an evaluation site whose reason matches `reason`. The reason
 /// of a `has problems:` refusal is the problem list (`has problems: broken, removal`).
 pub fn refusal<'s>(site: &'s Site, reason: &Regex) -> Option<Refusal<'s>> {
-    site.trace.as_ref()?;
+    // An evaluation message; a partial log (a CI excerpt) may quote it without `error:`,
+    // so loose lines count too, but never a builder's output.
+    if !matches!(site.kind, SiteKind::Message | SiteKind::Loose) {
+        return None;
+    }
     site.lines.iter().enumerate().find_map(|(i, l)| {
         let (name, at, rest) = if let Some(c) = REFUSING.captures(&l.text) {
             let at = c.get(2).map(|m| m.as_str().to_owned());
@@ -96,6 +103,7 @@ pub fn refusal<'s>(site: &'s Site, reason: &Regex) -> Option<Refusal<'s>> {
             )
         };
         let position = at.and_then(|at| {
+            let at = at.trim_start_matches('‘').trim_end_matches('’');
             let (file, line) = at.rsplit_once(':')?;
             Some((file.to_owned(), line.parse().ok()?))
         });
@@ -150,6 +158,55 @@ mod tests {
             (r.name.as_str(), r.pname.as_str()),
             ("snow-code-desktop-…", "snow-code-desktop")
         );
+    }
+
+    fn first_refusal(log: &str, reason: &str) -> Option<(String, Option<(String, u32)>)> {
+        let log = crate::log::read_bytes(log.as_bytes(), crate::diagnose::triggers()).unwrap();
+        let re = Regex::new(reason).unwrap();
+        crate::diagnose::site::sites(&log)
+            .iter()
+            .find_map(|s| refusal(s, &re).map(|r| (r.pname, r.position)))
+    }
+
+    #[test]
+    fn old_stdenv_quoted_position_and_lowercase_wording() {
+        let quoted = "error: Package ‘mendeley-1.16.3’ in ‘/nix/store/lwmgp564z0bl06svlnw21gg3qy8kw3vb-nixos-16.09/nixos/pkgs/applications/office/mendeley/default.nix:62’ has an unfree license (‘unfree’), refusing to evaluate.\n";
+        assert_eq!(
+            first_refusal(quoted, "has an unfree license"),
+            Some((
+                "mendeley".into(),
+                Some(("/nix/store/lwmgp564z0bl06svlnw21gg3qy8kw3vb-nixos-16.09/nixos/pkgs/applications/office/mendeley/default.nix".into(), 62))
+            ))
+        );
+        let lower = "error: package ‘skype-4.3’ in ‘/nix/store/aaaa-nixpkgs/pkgs/skype/default.nix:40’ has an unfree license, refusing to evaluate\n";
+        assert_eq!(
+            first_refusal(lower, "has an unfree license")
+                .unwrap()
+                .1
+                .unwrap()
+                .1,
+            40
+        );
+        let unknown =
+            "error: Package ‘x-1’ in «unknown-file» is marked as broken, refusing to evaluate.\n";
+        assert_eq!(
+            first_refusal(unknown, "is marked as broken"),
+            Some(("x".into(), None))
+        );
+    }
+
+    #[test]
+    fn a_refusal_quoted_without_error_prefix_still_counts_but_builder_output_does_not() {
+        let excerpt = "Package ‘serviio-1.9’ in /home/borg/repo/pkgs/servers/serviio/default.nix:21 has an unfree license (‘unfree’), refusing to evaluate.\n\na) For `nixos-rebuild` you can set\n";
+        assert_eq!(
+            first_refusal(excerpt, "has an unfree license").unwrap().1,
+            Some((
+                "/home/borg/repo/pkgs/servers/serviio/default.nix".into(),
+                21
+            ))
+        );
+        let builder = "error: builder for '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-eval-check-1.0.drv' failed with exit code 1;\n       last 2 log lines:\n       > error: Package ‘x-1’ in /build/a.nix:1 has an unfree license (‘unfree’), refusing to evaluate.\n";
+        assert_eq!(first_refusal(builder, "has an unfree license"), None);
     }
 
     #[test]

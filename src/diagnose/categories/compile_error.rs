@@ -28,6 +28,10 @@ static RUSTC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"error(\[E\d+\])?: (.+)").expect("valid regex"));
 static RUST_AT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:\s*> )?\s*--> (\S+:\d+:\d+)").expect("valid regex"));
+/// A rustc diagnostic with an error code but no ` --> file` (`error[E0463]: can't find crate
+/// for `std``): the compiler failed before reading any source line.
+static RUSTC_CODED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"error\[(E\d{4})\]: (.+)").expect("valid regex"));
 static UNDEFINED_REFERENCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"undefined reference to `([^']+)'").expect("valid regex"));
 static COULD_NOT_COMPILE: LazyLock<Regex> =
@@ -185,6 +189,8 @@ as a patch, use a matching compiler or dependency version, or relax the warning:
                 format!("linking failed: undefined reference to `{sym}`"),
                 0.7,
             )
+        } else if let Some((l, c)) = site.captures(&RUSTC_CODED) {
+            (l, format!("rustc: error[{}]: {}", &c[1], c[2].trim()), 0.6)
         } else if let Some((l, krate)) = site.capture(&COULD_NOT_COMPILE) {
             (l, format!("the crate `{krate}` does not compile"), 0.6)
         } else {
@@ -243,6 +249,17 @@ mod tests {
             .fix
             .unwrap()
             .contains("-Wno-error=implicit-function-declaration"));
+    }
+
+    #[test]
+    fn rustc_errors_without_a_source_location() {
+        let log = "builder for '/nix/store/g2mvz5l51iw0rnxl5lma6j7vhjf7whv6-rust_core-0.1.0.drv' failed with exit code 1; last 3 log lines:\n  Building src/lib.rs (core)\n  error[E0463]: can't find crate for `core`\n  error: aborting due to previous error\n";
+        let v = verdict_for(&CompileError, log).unwrap();
+        assert_eq!(
+            v.summary,
+            "rustc: error[E0463]: can't find crate for `core`"
+        );
+        assert_eq!(v.locate, None);
     }
 
     #[test]

@@ -113,7 +113,7 @@ shows which of your files led there. For a NixOS assertion, set what it asks for
             ));
         }
         let thrown = site.line_with(THROW_FRAME).is_some()
-            || trace.culprit_position().is_some_and(|(pos, snippet)| {
+            || trace.positions().first().is_some_and(|(pos, snippet)| {
                 snippet
                     .iter()
                     .any(|(n, text)| *n == pos.line && text.contains("throw"))

@@ -116,7 +116,7 @@ static PROBLEMS: LazyLock<Vec<Problem>> = LazyLock::new(|| {
             re: q(r"(?:input|flake) [‘']([^’']+)[’'] is not locked"),
             summary: |i| format!("flake input '{i}' is not locked"),
             fix: |i| {
-                format!("lock `{i}`: `nix flake lock --update-input {i}` (Nix 2.19+: `nix flake update {i}`), and commit flake.lock")
+                format!("lock `{i}`: `nix flake lock --update-input {i}` (Nix 2.19+ or Lix 2.90+: `nix flake update {i}`), and commit flake.lock")
             },
             command: update,
         },
@@ -177,7 +177,7 @@ Fix: repair flake.nix if an input is wrong, then refresh the lock and commit it:
     # after
     inputs.home-manager.inputs.nixpkgs.follows = \"nixpkgs\";
 
-then `nix flake lock` (one input: `nix flake lock --update-input <input>`, or on Nix 2.19+ \
+then `nix flake lock` (one input: `nix flake lock --update-input <input>`, or on Nix 2.19+ and Lix 2.90+ \
 `nix flake update <input>`)."
     }
     fn triggers(&self) -> &'static [&'static str] {

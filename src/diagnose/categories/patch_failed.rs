@@ -33,6 +33,10 @@ static APPLYING: LazyLock<Regex> =
 static PATCHING_FILE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"patching file '?([^'\s]+)'?").expect("valid regex"));
 
+/// GNU patch's line of the failed hunk in the file it patched.
+static HUNK_AT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"Hunk #\d+ FAILED at (\d+)").expect("valid regex"));
+
 /// `fix-build.patch` from `/nix/store/<hash>-fix-build.patch`.
 fn patch_name(path: &str) -> &str {
     let name = store_path::name(path);
@@ -119,15 +123,40 @@ To rebase: unpack the source (`nix develop` then `unpackPhase`), apply the patch
             "the source changed under the patch: remove it if the new version includes the fix, otherwise rebase it on the new source (or fetch the upstream version of it; with fetchpatch check stripLen/relative/extraPrefix)"
         };
         let mut v = Verdict::new(0.94, summary).cite(site, line).fix(fix);
+        let mut needles = Vec::new();
         if let Some(p) = &patch {
             let name = patch_name(p);
+            needles.push(name.to_owned());
             v = v
                 .attribute(format!("patches ({name})"))
                 .fact("patch", name)
-                .locate(Locate::Text(vec![name.to_owned()]));
+                .locate(Locate::Text(needles.clone()));
             if let Some(applying) = before.iter().rev().find(|l| APPLYING.is_match(&l.text)) {
                 v = v.cite(site, applying);
             }
+        }
+        // The file patch names, at the failed hunk: the .nix file that lists the patch when
+        // the working tree has it, else the patched file as the log gives it.
+        let hunk = site.lines[..=index]
+            .iter()
+            .rev()
+            .find_map(|l| HUNK_AT.captures(&l.text)?[1].parse().ok());
+        if let (Some(file), Some(line)) = (file, hunk) {
+            v = v.locate(if needles.is_empty() {
+                // Nothing to find it by: never mapped to a local file by its path alone.
+                Locate::Source {
+                    file,
+                    line,
+                    column: 0,
+                    quoted: Vec::new(),
+                }
+            } else {
+                Locate::Named {
+                    file,
+                    line,
+                    needles,
+                }
+            });
         }
         Some(v)
     }
@@ -146,7 +175,25 @@ mod tests {
             v.summary,
             "the patch fix-build.patch does not apply to the source (src/main.c)"
         );
-        assert_eq!(v.locate, Some(Locate::Text(vec!["fix-build.patch".into()])));
+        assert_eq!(
+            v.locate,
+            Some(Locate::Named {
+                file: "src/main.c".into(),
+                line: 12,
+                needles: vec!["fix-build.patch".into()]
+            })
+        );
+        // Nix 2.3 shows no `applying patch` line: the patched file alone.
+        let v = verdict_for(&PatchFailed, "building '/nix/store/0vz2xkxbds1q9pd1ypw1g7ymhf1ymkx4-src.drv'...\npatching file lib/util.c\nHunk #1 succeeded at 10.\nHunk #2 FAILED at 40.\n1 out of 2 hunks FAILED -- saving rejects to file lib/util.c.rej\n").unwrap();
+        assert_eq!(
+            v.locate,
+            Some(Locate::Source {
+                file: "lib/util.c".into(),
+                line: 40,
+                column: 0,
+                quoted: vec![]
+            })
+        );
         let v = verdict_for(&PatchFailed, "applying patch /nix/store/0vz2xkxbds1q9pd1ypw1g7ymhf1ymkx4-cve.patch\npatching file lib/a.c\nReversed (or previously applied) patch detected!  Assume -R? [n]\n").unwrap();
         assert!(v.summary.contains("already applied"));
         assert!(verdict_for(&PatchFailed, "error: patch failed: src/lib.rs:42\n").is_some());

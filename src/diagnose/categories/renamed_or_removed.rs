@@ -27,8 +27,13 @@ static GONE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 });
 /// The replacement the message recommends.
 static REPLACEMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:renamed to(?:/replaced by)?|replaced by|superseded by|moved to|[Uu]se|[Pp]lease use|in favou?r of) [‘'`]?([A-Za-z0-9_][A-Za-z0-9_.+-]*[A-Za-z0-9_])[’'`]?")
+    Regex::new(r"\b(?:renamed to(?:/replaced by)?|replaced by|superseded by|moved to|[Uu]se|[Pp]lease use|in favou?r of|[Cc]onsider switching to) [‘'`]?([A-Za-z0-9_][A-Za-z0-9_.+-]*[A-Za-z0-9_])[’'`]?")
         .expect("valid regex")
+});
+/// Removal reasons of aliases.nix throws that name no attribute (`throw "Abandoned by
+/// upstream. Consider switching to bottom instead"`).
+static NAMELESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\babandoned by upstream\b|\bconsider switching to\b").expect("valid regex")
 });
 /// Messages whose names are not an old attribute (`the link is removed`).
 const NOT_NAMES: &[&str] = &[
@@ -78,8 +83,8 @@ one; if you cannot yet, pin the older nixpkgs revision for now:
         ]
     }
     fn classify(&self, site: &Site) -> Option<Verdict> {
-        site.trace.as_ref()?;
-        let (line, old) = site
+        let trace = site.trace.as_ref()?;
+        let named = site
             .lines
             .iter()
             .filter(|l| !l.text.contains("refusing to evaluate"))
@@ -88,7 +93,10 @@ one; if you cannot yet, pin the older nixpkgs revision for now:
                     let old = re.captures(&l.text)?[1].to_owned();
                     (!NOT_NAMES.contains(&old.as_str())).then_some((l, old))
                 })
-            })?;
+            });
+        let Some((line, old)) = named else {
+            return nameless(site, &trace.message);
+        };
         let new = REPLACEMENT
             .captures(&line.text)
             .map(|c| c[1].to_owned())
@@ -120,6 +128,28 @@ one; if you cannot yet, pin the older nixpkgs revision for now:
     }
 }
 
+/// A removal whose message names no attribute: only the final message of an evaluation
+/// error counts, so a builder's or a frame's words never do.
+fn nameless(site: &Site, message: &str) -> Option<Verdict> {
+    let first = message.lines().next()?;
+    if !NAMELESS.is_match(first) {
+        return None;
+    }
+    let line = site.line_with(first)?;
+    let fix = match REPLACEMENT.captures(first).and_then(|c| c.get(1)) {
+        Some(new) => format!(
+            "a package your configuration uses was removed from nixpkgs: switch to `{}` as the message says (`--show-trace` shows which attribute)",
+            new.as_str()
+        ),
+        None => "a package your configuration uses was removed from nixpkgs: replace it (`--show-trace` shows which attribute), or pin a nixpkgs revision that still has it".to_owned(),
+    };
+    Some(
+        Verdict::new(0.8, format!("a package was removed from nixpkgs: {first}"))
+            .cite(site, line)
+            .fix(fix),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +169,21 @@ mod tests {
         assert_eq!(v.attribute.as_deref(), Some("gnome3"));
         let v = verdict_for(&RenamedOrRemoved, "error: libav was removed from nixpkgs\n").unwrap();
         assert_eq!(v.summary, "'libav' was removed");
+    }
+
+    #[test]
+    fn removal_reasons_that_name_no_attribute() {
+        let v = verdict_for(&RenamedOrRemoved, "error: Unmaintained and abandoned by upstream. Consider switching to ccls instead\n(use '--show-trace' to show detailed location information)\n").unwrap();
+        assert_eq!(
+            v.summary,
+            "a package was removed from nixpkgs: Unmaintained and abandoned by upstream. Consider switching to ccls instead"
+        );
+        assert!(v.fix.unwrap().contains("switch to `ccls`"));
+        assert!(verdict_for(
+            &RenamedOrRemoved,
+            "error: builder for '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-x-1.drv' failed with exit code 1;\n       > this project was abandoned by upstream\n"
+        )
+        .is_none());
     }
 
     #[test]

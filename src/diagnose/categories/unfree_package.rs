@@ -11,7 +11,7 @@ use crate::diagnose::{Category, Site, Verdict};
 pub struct UnfreePackage;
 
 static REASON: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^has an unfree license \([‘']([^’']*)[’']\)").expect("valid regex")
+    Regex::new(r"^has an unfree license(?: \([‘']([^’']*)[’']\))?").expect("valid regex")
 });
 
 impl Category for UnfreePackage {
@@ -56,13 +56,14 @@ For a one-off command: `NIXPKGS_ALLOW_UNFREE=1 nix build --impure ...`."
     }
     fn classify(&self, site: &Site) -> Option<Verdict> {
         let r = refusal(site, &REASON)?;
-        let license = r.group(1).unwrap_or_default().to_owned();
+        // Before 2015 the message did not name the license.
+        let license = r.group(1).map(|l| format!(" ({l})")).unwrap_or_default();
         let pname = &r.pname;
         Some(
             Verdict::new(
                 0.96,
                 format!(
-                    "package {} has an unfree license ({license}) and unfree packages are not allowed",
+                    "package {} has an unfree license{license} and unfree packages are not allowed",
                     r.name
                 ),
             )
@@ -110,6 +111,15 @@ mod tests {
         let v = verdict_for(&UnfreePackage, "error: Refusing to evaluate package 'claude-code-2.1.283' in /nix/store/3a2vdn5i7vd2wl654xs8nb52jf1v6cbh-source/pkgs/by-name/cl/claude-code/package.nix:94 because it has an unfree license ('unfree')\n").unwrap();
         assert_eq!(v.package.as_deref(), Some("claude-code"));
         assert!(v.summary.contains("(unfree)"), "{}", v.summary);
+    }
+
+    #[test]
+    fn oldest_wording_names_no_license() {
+        let v = verdict_for(&UnfreePackage, "error: package ‘flashplayer-11.2’ in ‘/nix/store/h-nixpkgs/pkgs/flashplayer/default.nix:105’ has an unfree license, refusing to evaluate\n").unwrap();
+        assert_eq!(
+            v.summary,
+            "package flashplayer-11.2 has an unfree license and unfree packages are not allowed"
+        );
     }
 
     #[test]

@@ -83,14 +83,10 @@ pub fn rule(code: &str) -> Option<&'static dyn Rule> {
         .find(|r| r.code().eq_ignore_ascii_case(code))
 }
 
-/// Lock-file commands for both old (`lock --update-input`, Nix < 2.19) and new Nix.
-fn update_input_command(flake: &super::flake::Flake, input: &str) -> String {
-    let at = if flake.dir.is_empty() {
-        String::new()
-    } else {
-        format!(" ./{}", flake.dir)
-    };
-    format!("nix flake lock{at} --update-input {input}")
+/// The command that updates `input` (an input path: `a/nixpkgs`) of `flake`, in the
+/// spelling of the user's Nix.
+fn update_input_command(ctx: &super::Context, flake: &super::flake::Flake, input: &str) -> String {
+    ctx.nix.update_command(&flake.dir, input)
 }
 
 fn lock_command(flake: &super::flake::Flake) -> String {
@@ -174,6 +170,7 @@ pub(crate) mod testing {
     use std::collections::HashMap;
     use std::path::Path;
 
+    use crate::nix::flake_cli::NixCli;
     use crate::review::repo::{GitState, Repo};
     use crate::review::walk::{kind_of, Entry};
     use crate::review::{Config, Context, Finding, NixFile, Rule, TextFile};
@@ -181,12 +178,22 @@ pub(crate) mod testing {
     /// 2025-06-15, so age-dependent rules are deterministic.
     pub const NOW: i64 = 1_750_000_000;
 
+    /// A Nix that takes `nix flake update <input>`, so suggested commands are
+    /// deterministic.
+    pub static NIX: NixCli = NixCli::from_probe(|| Some("nix (Nix) 2.24.9".to_owned()));
+
+    /// The context of every rule test.
+    pub fn context(config: &Config) -> Context<'_> {
+        Context {
+            config,
+            now: NOW,
+            nix: &NIX,
+        }
+    }
+
     pub fn nix(rule: &dyn Rule, rel: &str, text: &str) -> Vec<Finding> {
         let config = Config::default();
-        let ctx = Context {
-            config: &config,
-            now: NOW,
-        };
+        let ctx = context(&config);
         let parse = crate::nix::syntax::parse(text);
         let root = parse.syntax();
         let mut out = Vec::new();
@@ -205,10 +212,7 @@ pub(crate) mod testing {
 
     pub fn text(rule: &dyn Rule, rel: &str, text: &str) -> Vec<Finding> {
         let config = Config::default();
-        let ctx = Context {
-            config: &config,
-            now: NOW,
-        };
+        let ctx = context(&config);
         let kind = kind_of(rel, text).expect("a text file a rule reads");
         let mut out = Vec::new();
         rule.check_text(&TextFile { rel, text, kind }, &ctx, &mut out);
@@ -225,7 +229,7 @@ pub(crate) mod testing {
         git: Option<GitState>,
         config: &Config,
     ) -> Vec<Finding> {
-        let ctx = Context { config, now: NOW };
+        let ctx = context(config);
         let mut repo = build_repo(files);
         repo.git = git;
         let mut out = Vec::new();

@@ -38,20 +38,17 @@ After:
         for flake in repo
             .flakes
             .iter()
-            .filter(|f| f.lock.is_none() && !f.inputs.is_empty() && !repo.is_template(f))
+            .filter(|f| f.lock.is_none() && !repo.is_template(f))
         {
-            let at = flake.inputs[0]
-                .node
-                .as_ref()
-                .map_or(0..0, crate::nix::syntax::range);
+            let inputs: Vec<_> = flake.locked_inputs().collect();
+            let Some(first) = inputs.first() else {
+                continue;
+            };
+            let at = first.node.as_ref().map_or(0..0, crate::nix::syntax::range);
             // Inputs all commented out: the flake has none of its own, only `outputs`
             // arguments that Nix takes from the registry.
-            let message = if flake.inputs.iter().all(|i| i.implicit) {
-                let names: Vec<String> = flake
-                    .inputs
-                    .iter()
-                    .map(|i| format!("`{}`", i.name))
-                    .collect();
+            let message = if inputs.iter().all(|i| i.implicit) {
+                let names: Vec<String> = inputs.iter().map(|i| format!("`{}`", i.name)).collect();
                 format!(
                     "{} declares no inputs, but outputs takes {}: Nix takes them from the registry, and no flake.lock pins them",
                     flake.nix_rel,
@@ -97,12 +94,21 @@ mod tests {
 
     #[test]
     fn commented_out_inputs_are_no_inputs() {
-        let flake = "{\n  # inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs }: { };\n}\n";
+        let flake = "{\n  # inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs }: { lib = nixpkgs.lib; };\n}\n";
         let f = repo(&FlakeWithoutLock, &[("flake.nix", flake)]);
         assert_eq!(
             f[0].message,
             "flake.nix declares no inputs, but outputs takes `nixpkgs`: Nix takes them from the registry, and no flake.lock pins them"
         );
+    }
+
+    #[test]
+    fn unused_arguments_need_no_lock() {
+        // NF009 removes the argument; locking it would pin an input nobody uses.
+        let flake = "{\n  # inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { self, nixpkgs }: { };\n}\n";
+        assert!(repo(&FlakeWithoutLock, &[("flake.nix", flake)]).is_empty());
+        let used = flake.replace("{ };", "{ lib = nixpkgs.lib; };");
+        assert_eq!(repo(&FlakeWithoutLock, &[("flake.nix", &used)]).len(), 1);
     }
 
     #[test]

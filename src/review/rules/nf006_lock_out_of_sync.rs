@@ -65,7 +65,7 @@ impl LockOutOfSync {
                     .related(lock.rel.clone()),
             );
         };
-        for input in &flake.inputs {
+        for input in flake.locked_inputs() {
             let Some(entry) = locked.get(&input.name) else {
                 at_nix(
                     input,
@@ -99,12 +99,13 @@ impl LockOutOfSync {
                 continue;
             };
             for (sub, target) in &input.nested_follows {
-                if lock.inputs_of(node).get(sub) != Some(&InputRef::Follows(split(target))) {
+                if nested_entry(lock, node, sub) != Some(InputRef::Follows(split(target))) {
                     at_nix(
                         input,
                         format!(
-                            "`inputs.{}.inputs.{sub}.follows = \"{target}\"` is not in the lock",
-                            input.name
+                            "`inputs.{}.inputs.{}.follows = \"{target}\"` is not in the lock",
+                            input.name,
+                            sub.replace('/', ".inputs.")
                         ),
                     );
                 }
@@ -142,6 +143,19 @@ impl LockOutOfSync {
             );
         }
     }
+}
+
+/// What the lock has for input path `sub` (`a/b`) below `node`.
+fn nested_entry(lock: &Lock, node: &str, sub: &str) -> Option<InputRef> {
+    let (parents, last) = sub.rsplit_once('/').unwrap_or(("", sub));
+    let mut node = node.to_owned();
+    for step in parents.split('/').filter(|s| !s.is_empty()) {
+        node = match lock.inputs_of(&node).remove(step)? {
+            InputRef::Node(n) => n,
+            InputRef::Follows(p) => lock.resolve(&p)?,
+        };
+    }
+    lock.inputs_of(&node).remove(last)
 }
 
 fn split(target: &str) -> Vec<String> {
@@ -209,6 +223,25 @@ mod tests {
     }
 
     #[test]
+    fn an_unused_undeclared_argument_is_not_an_input_to_lock() {
+        let unused = IN_SYNC.replace("utils }: { }", "utils, extra }: { }");
+        assert!(repo(
+            &LockOutOfSync,
+            &[("flake.nix", &unused), ("flake.lock", LOCK)]
+        )
+        .is_empty());
+        let used = IN_SYNC.replace("utils }: { }", "utils, extra }: { e = extra; }");
+        assert_eq!(
+            repo(
+                &LockOutOfSync,
+                &[("flake.nix", &used), ("flake.lock", LOCK)]
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
     fn fires_on_each_kind_of_drift() {
         let added = IN_SYNC.replace(
             "  outputs",
@@ -240,6 +273,41 @@ mod tests {
             .is_empty(),
             "dropping a follows is not drift we can see"
         );
+        let deep = IN_SYNC.replace(
+            "inputs.utils = {",
+            "inputs.utils = { inputs.nixpkgs.inputs.x.follows = \"nixpkgs\";",
+        );
+        let f = repo(
+            &LockOutOfSync,
+            &[("flake.nix", &deep), ("flake.lock", LOCK)],
+        );
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message
+                .starts_with("`inputs.utils.inputs.nixpkgs.inputs.x.follows = \"nixpkgs\"`"),
+            "{}",
+            f[0].message
+        );
+        // Deep and in the lock: fine.
+        let deep = IN_SYNC.replace(
+            "inputs.utils = {",
+            "inputs.utils = { inputs.a.inputs.b.follows = \"nixpkgs\";",
+        );
+        let lock = LOCK
+            .replace(
+                r#""inputs": {"nixpkgs": ["nixpkgs"]}"#,
+                r#""inputs": {"nixpkgs": ["nixpkgs"], "a": "a"}"#,
+            )
+            .replace(
+                r#""root": {"#,
+                r#""a": {"inputs": {"b": ["nixpkgs"]}, "locked": {"type": "github", "owner": "o", "repo": "a", "rev": "c", "narHash": "h"}, "original": {"type": "github", "owner": "o", "repo": "a"}},
+  "root": {"#,
+            );
+        assert!(repo(
+            &LockOutOfSync,
+            &[("flake.nix", &deep), ("flake.lock", &lock)]
+        )
+        .is_empty());
         let new_follows = IN_SYNC.replace(
             "inputs.utils = {",
             "inputs.utils = { inputs.systems.follows = \"nixpkgs\";",

@@ -31,7 +31,7 @@ After:
 
     \"locked\": { \"type\": \"github\", \"owner\": \"o\", \"repo\": \"r\", \"rev\": \"3f5c...\", \"narHash\": \"sha256-...\" }"
     }
-    fn check_repo(&self, repo: &Repo, _ctx: &Context, out: &mut Vec<Finding>) {
+    fn check_repo(&self, repo: &Repo, ctx: &Context, out: &mut Vec<Finding>) {
         for flake in &repo.flakes {
             let Some(lock) = flake.valid_lock() else {
                 continue;
@@ -52,7 +52,7 @@ After:
                     Finding::new(self, format!("lock entry `{name}` {why}"))
                         .at(&lock.rel, &lock.text, lock.node_range(name))
                         .help("re-lock it so the lock records its revision and hash")
-                        .command(update_input_command(flake, name))
+                        .command(update_input_command(ctx, flake, name))
                         .related(flake.nix_rel.clone()),
                 );
             }
@@ -78,10 +78,7 @@ mod tests {
         let l = lock(r#"{"type": "github", "owner": "o", "repo": "a", "narHash": "sha256-x"}"#);
         let f = repo(&UnpinnedInput, &[("flake.nix", FLAKE), ("flake.lock", &l)]);
         assert_eq!(f.len(), 1);
-        assert_eq!(
-            f[0].command.as_deref(),
-            Some("nix flake lock --update-input a")
-        );
+        assert_eq!(f[0].command.as_deref(), Some("nix flake update a"));
         let l = lock(r#"{"type": "tarball", "url": "https://x/a.tar.gz"}"#);
         assert_eq!(
             repo(&UnpinnedInput, &[("flake.nix", FLAKE), ("flake.lock", &l)]).len(),

@@ -117,6 +117,7 @@ mod tests {
         let ctx = Context {
             config: &config,
             now: 0,
+            nix: &crate::review::rules::testing::NIX,
         };
         let repo = crate::review::rules::testing::build_repo(&files);
         SearchPath.check_repo(&repo, &ctx, &mut out);

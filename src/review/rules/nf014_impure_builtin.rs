@@ -110,6 +110,7 @@ mod tests {
         let ctx = Context {
             config: &config,
             now: 0,
+            nix: &crate::review::rules::testing::NIX,
         };
         ImpureBuiltin.check_repo(
             &crate::review::rules::testing::build_repo(&files),
