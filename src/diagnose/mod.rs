@@ -13,15 +13,13 @@ mod wordings;
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
-
 pub use categories::CATEGORIES;
 pub use finding::{Attempt, Culprit, Evidence, Finding, Fix, Secondary};
 pub use locate::Workspace;
 pub use site::{Site, SiteKind};
 pub use verdict::{Locate, Verdict};
 
-use crate::log::{BuildLog, LogLine};
+use crate::log::{BuildLog, LogLine, Triggers};
 use crate::nix::store_path;
 
 /// One failure category: a stable id, its documentation, and a classifier.
@@ -82,20 +80,12 @@ const STRUCTURAL: &[&str] = &[
 ];
 
 /// The automaton the log reader searches with.
-pub fn triggers() -> &'static AhoCorasick {
-    static AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
-        let mut words: Vec<&str> = STRUCTURAL.to_vec();
-        for c in CATEGORIES {
-            words.extend_from_slice(c.triggers());
-        }
-        words.sort_unstable();
-        words.dedup();
-        AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(words)
-            .expect("trigger words build an automaton")
+pub fn triggers() -> &'static Triggers {
+    static TRIGGERS: LazyLock<Triggers> = LazyLock::new(|| {
+        let categories = CATEGORIES.iter().flat_map(|c| c.triggers());
+        Triggers::new(STRUCTURAL.iter().chain(categories))
     });
-    &AC
+    &TRIGGERS
 }
 
 /// What the diagnosis may consult besides the log.

@@ -4,10 +4,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::Read;
 
-use aho_corasick::AhoCorasick;
-
 use super::internal_json::{self, Event};
 use super::model::{Block, BuildLog, LogLine};
+use super::triggers::{Filter, Triggers};
 use super::{ansi, prefix};
 
 const CHUNK: usize = 4 << 20;
@@ -41,19 +40,21 @@ pub enum ReadError {
 
 /// Reads a whole log. `triggers` finds the lines worth keeping; the structural words
 /// (`error`, `building '`, `@nix` actions) must be among its patterns.
-pub fn read(input: impl Read, triggers: &AhoCorasick) -> Result<BuildLog, ReadError> {
+pub fn read(input: impl Read, triggers: &Triggers) -> Result<BuildLog, ReadError> {
     let mut scanner = Scanner::new(triggers);
     scanner.run(input)?;
     Ok(scanner.finish())
 }
 
 /// Reads a log held in memory.
-pub fn read_bytes(bytes: &[u8], triggers: &AhoCorasick) -> Result<BuildLog, ReadError> {
+pub fn read_bytes(bytes: &[u8], triggers: &Triggers) -> Result<BuildLog, ReadError> {
     read(bytes, triggers)
 }
 
 struct Scanner<'a> {
-    triggers: &'a AhoCorasick,
+    triggers: &'a Triggers,
+    /// Built from the first chunk, whose text tells which grams are rare in this log.
+    filter: Option<Filter<'a>>,
     newlines: u64,
     bytes: u64,
     block: Option<Block>,
@@ -73,9 +74,10 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(triggers: &'a AhoCorasick) -> Self {
+    fn new(triggers: &'a Triggers) -> Self {
         Scanner {
             triggers,
+            filter: None,
             newlines: 0,
             bytes: 0,
             block: None,
@@ -94,12 +96,14 @@ impl<'a> Scanner<'a> {
 
     fn run(&mut self, mut input: impl Read) -> Result<(), ReadError> {
         // Room for a full chunk after the unfinished line carried over (at most MAX_LINE).
+        // Two buffers: the next chunk is read into one while the other is searched.
         let mut buf = vec![0u8; CHUNK + MAX_LINE];
+        let mut next = vec![0u8; CHUNK + MAX_LINE];
         let mut filled = 0;
         let mut checked_binary = false;
         let mut last_byte = b'\n';
+        let mut n = read_full(&mut input, &mut buf[..CHUNK])?;
         loop {
-            let n = read_full(&mut input, &mut buf[filled..filled + CHUNK])?;
             let old = filled;
             filled += n;
             let eof = n == 0;
@@ -111,21 +115,39 @@ impl<'a> Scanner<'a> {
                 filled
             } else {
                 match memchr::memrchr(b'\n', &buf[old..filled]) {
-                    Some(i) => old + i + 1,
-                    None if filled >= MAX_LINE => filled,
-                    None => continue,
+                    Some(i) if filled - (old + i + 1) <= MAX_LINE => old + i + 1,
+                    // The unfinished line would not fit before the next chunk.
+                    _ if filled >= MAX_LINE => self.cut(&buf[..filled]),
+                    _ => {
+                        n = read_full(&mut input, &mut buf[filled..filled + CHUNK])?;
+                        continue;
+                    }
                 }
             };
             if end > 0 {
                 last_byte = buf[end - 1];
             }
             self.bytes += end as u64;
-            self.scan(&buf[..end]);
-            buf.copy_within(end..filled, 0);
-            filled -= end;
-            if eof {
-                break;
-            }
+            let carried = filled - end;
+            next[..carried].copy_from_slice(&buf[end..filled]);
+            let (chunk, more) = (&buf[..end], &mut next[carried..carried + CHUNK]);
+            // A short read was the end of the input: nothing to read alongside.
+            n = if eof || n < CHUNK {
+                self.scan(chunk);
+                if eof {
+                    break;
+                }
+                read_full(&mut input, more)?
+            } else {
+                std::thread::scope(|scope| {
+                    let searching = scope.spawn(|| self.scan(chunk));
+                    let read = read_full(&mut input, more);
+                    searching.join().expect("the search does not panic");
+                    read
+                })?
+            };
+            std::mem::swap(&mut buf, &mut next);
+            filled = carried;
         }
         if last_byte != b'\n' {
             self.newlines += 1;
@@ -133,10 +155,24 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
+    /// Where to cut a line too long to keep whole (`line` holds no newline): near its end,
+    /// but never inside a trigger word, which then starts the next piece.
+    fn cut(&self, line: &[u8]) -> usize {
+        // The last bytes wait for what follows them: a word may start there.
+        let keep = self.triggers.longest().saturating_sub(1);
+        let mut cut = line.len() - keep.min(line.len());
+        while let Some(start) = self.triggers.straddling(line, cut) {
+            cut = start;
+        }
+        cut
+    }
+
     /// Handles every line of `chunk` (which ends at a line end) that matters: the lines with a
     /// trigger word, found in parallel, and the lines of open blocks, in order.
     fn scan(&mut self, chunk: &[u8]) {
-        let (candidates, total) = candidate_lines(chunk, self.triggers);
+        let triggers = self.triggers;
+        let filter = self.filter.get_or_insert_with(|| triggers.filter(chunk));
+        let (candidates, total) = candidate_lines(chunk, filter);
         let base = self.newlines;
         let mut next = candidates.iter().peekable();
         let mut pos = 0;
@@ -505,16 +541,16 @@ fn building_drv(body: &str) -> Option<&str> {
 /// The start of every line of `chunk` containing a trigger, with the number of newlines
 /// before it, and the chunk's newline count. Large chunks are searched in two halves at once:
 /// the search is where the time goes, and lines are independent.
-fn candidate_lines(chunk: &[u8], triggers: &AhoCorasick) -> (Vec<(usize, u64)>, u64) {
+fn candidate_lines(chunk: &[u8], filter: &Filter) -> (Vec<(usize, u64)>, u64) {
     const PARALLEL_FROM: usize = 1 << 20;
     let mid = match memchr::memchr(b'\n', &chunk[chunk.len() / 2..]) {
         Some(i) if chunk.len() >= PARALLEL_FROM => chunk.len() / 2 + i + 1,
-        _ => return search(chunk, triggers),
+        _ => return search(chunk, filter),
     };
     let (first, second) = chunk.split_at(mid);
     let ((mut lines, count), (rest, rest_count)) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| search(second, triggers));
-        let mine = search(first, triggers);
+        let other = scope.spawn(|| search(second, filter));
+        let mine = search(first, filter);
         (mine, other.join().expect("search thread does not panic"))
     });
     lines.extend(
@@ -524,18 +560,38 @@ fn candidate_lines(chunk: &[u8], triggers: &AhoCorasick) -> (Vec<(usize, u64)>, 
     (lines, count + rest_count)
 }
 
-fn search(bytes: &[u8], triggers: &AhoCorasick) -> (Vec<(usize, u64)>, u64) {
+fn search(bytes: &[u8], filter: &Filter) -> (Vec<(usize, u64)>, u64) {
+    const ESC: u8 = 0x1b;
     let mut lines = Vec::new();
     let mut newlines = 0;
     let mut pos = 0;
-    while let Some(m) = triggers.find(&bytes[pos..]) {
-        let at = pos + m.start();
+    // The next escape byte and word at or after `pos`, found again only once passed.
+    let mut escape = memchr::memchr(ESC, bytes);
+    let mut word = filter.find(bytes, 0);
+    loop {
+        if escape.is_some_and(|e| e < pos) {
+            escape = memchr::memchr(ESC, &bytes[pos..]).map(|i| pos + i);
+        }
+        if word.is_some_and(|w| w < pos) {
+            word = filter.find(bytes, pos);
+        }
+        let Some(at) = escape.into_iter().chain(word).min() else {
+            break;
+        };
         let start = memchr::memrchr(b'\n', &bytes[pos..at]).map_or(pos, |i| pos + i + 1);
+        let end = memchr::memchr(b'\n', &bytes[at..]).map(|i| at + i);
+        let line = &bytes[start..end.unwrap_or(bytes.len())];
         newlines += count_newlines(&bytes[pos..start]);
-        lines.push((start, newlines));
-        match memchr::memchr(b'\n', &bytes[at..]) {
-            Some(i) => {
-                pos = at + i + 1;
+        // Colours can split a word (`\x1b[1merror\x1b[0m:`): a line with escapes and no word
+        // is looked at again without them.
+        if word.is_some_and(|w| w < start + line.len())
+            || filter.triggers().is_match(ansi::strip(line))
+        {
+            lines.push((start, newlines));
+        }
+        match end {
+            Some(e) => {
+                pos = e + 1;
                 newlines += 1;
             }
             None => return (lines, newlines),
@@ -585,15 +641,14 @@ fn check_text(head: &[u8]) -> Result<(), ReadError> {
 mod tests {
     use super::*;
 
-    fn triggers() -> AhoCorasick {
-        AhoCorasick::new([
+    fn triggers() -> Triggers {
+        Triggers::new([
             "error",
             "building '",
             "not found",
             "\"action\":\"msg\"",
             "\"action\":\"start\"",
         ])
-        .unwrap()
     }
 
     #[test]
@@ -783,6 +838,52 @@ mod tests {
             if let Ok(log) = read_bytes(&bytes, &triggers()) {
                 let _ = crate::diagnose::site::sites(&log);
             }
+        }
+    }
+
+    #[test]
+    fn a_word_split_by_an_escape_sequence_is_found_once_they_are_removed() {
+        let log = read_bytes(b"noise\n\x1b[1merror\x1b[0m: boom\n", &triggers()).unwrap();
+        assert_eq!(log.blocks[0].headline(), "error: boom");
+        assert_eq!(log.blocks[0].first_line(), 2);
+        let log = read_bytes(b"\x1b[32mall good\x1b[0m\n", &triggers()).unwrap();
+        assert!(log.is_empty());
+    }
+
+    #[test]
+    fn words_at_the_very_start_and_end_of_the_input() {
+        let log = read_bytes(b"not found", &triggers()).unwrap();
+        assert_eq!(log.hits[0].number, 1);
+        let log = read_bytes(b"x\ny\nerror: last", &triggers()).unwrap();
+        assert_eq!(log.blocks[0].headline(), "error: last");
+        assert_eq!(log.blocks[0].first_line(), 3);
+        assert_eq!(log.total_lines, 3);
+    }
+
+    #[test]
+    fn a_line_longer_than_a_chunk_after_short_lines() {
+        let mut log = b"short\n".to_vec();
+        log.extend_from_slice(&vec![b'x'; CHUNK + 10]);
+        log.extend_from_slice(b"\nsh: make: not found\n");
+        let read = read_bytes(&log, &triggers()).unwrap();
+        assert_eq!(read.total_lines, 3);
+        assert_eq!(read.hits.last().map(|h| h.number), Some(3));
+    }
+
+    #[test]
+    fn a_word_where_a_line_longer_than_a_chunk_is_cut_is_kept_whole() {
+        // The read that fills the first chunk ends at CHUNK: put the word across every
+        // point near there where the line could be cut.
+        for at in (CHUNK - 40..CHUNK + 8).step_by(3) {
+            let mut log = vec![b'x'; at];
+            log.extend_from_slice(b"not found");
+            log.extend_from_slice(&[b'y'; 100]);
+            log.extend_from_slice(b"\nsh: make: not found\n");
+            let read = read_bytes(&log, &triggers()).unwrap();
+            let numbers: Vec<u64> = read.hits.iter().map(|h| h.number).collect();
+            assert_eq!(numbers.first(), Some(&1), "word at {at}");
+            assert_eq!(numbers.last(), Some(&2), "word at {at}");
+            assert_eq!(read.total_lines, 2);
         }
     }
 

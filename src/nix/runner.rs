@@ -9,9 +9,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use aho_corasick::AhoCorasick;
-
-use crate::log::{self, BuildLog};
+use crate::log::{self, BuildLog, Triggers};
 use crate::nix::confine::{Untrusted, ENV_KEPT};
 
 /// How long fetching one full build log from the store may take.
@@ -37,7 +35,7 @@ pub struct Run {
 
 /// Runs `argv` exactly as given, passing its stderr through to ours as it arrives while
 /// analysing it; stdout and stdin are the user's.
-pub fn run_and_analyse(argv: &[String], triggers: &AhoCorasick) -> Result<Run, RunError> {
+pub fn run_and_analyse(argv: &[String], triggers: &Triggers) -> Result<Run, RunError> {
     let program = argv.first().cloned().unwrap_or_default();
     let mut child = Command::new(&program)
         .args(&argv[1..])
@@ -70,7 +68,7 @@ pub fn run_and_analyse(argv: &[String], triggers: &AhoCorasick) -> Result<Run, R
 
 /// The full log of `drv` from the local store, analysed; `None` when Nix has none or is not
 /// installed.
-pub fn full_build_log(drv: &str, triggers: &AhoCorasick) -> Option<BuildLog> {
+pub fn full_build_log(drv: &str, triggers: &Triggers) -> Option<BuildLog> {
     let attempts: [&[&str]; 2] = [
         &["nix-store", "--read-log"],
         &["nix", "--extra-experimental-features", "nix-command", "log"],
@@ -80,7 +78,7 @@ pub fn full_build_log(drv: &str, triggers: &AhoCorasick) -> Option<BuildLog> {
         .find_map(|argv| read_log_with(argv, drv, triggers))
 }
 
-fn read_log_with(argv: &[&str], drv: &str, triggers: &AhoCorasick) -> Option<BuildLog> {
+fn read_log_with(argv: &[&str], drv: &str, triggers: &Triggers) -> Option<BuildLog> {
     let mut child = Command::new(argv[0])
         .args(&argv[1..])
         .arg(drv)
