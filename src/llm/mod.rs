@@ -7,6 +7,7 @@ pub mod backends;
 pub mod client;
 pub mod config;
 pub mod context;
+pub mod derivation;
 pub mod keys;
 pub mod prompt;
 pub mod providers;

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 /// Bumped whenever a template or the answer protocol changes: recorded in transcripts and
 /// part of the cache key.
-pub const VERSION: &str = "3";
+pub const VERSION: &str = "4";
 
 /// A task the model is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +14,8 @@ pub enum Task {
     Explain,
     /// Choosing nixpkgs attributes for commands nfai could not resolve (see `attributes`).
     Attributes,
+    /// Writing the derivation of a project no detector recognises (see `derivation`).
+    Derivation,
 }
 
 impl Task {
@@ -22,6 +24,7 @@ impl Task {
             Task::Fix => "fix",
             Task::Explain => "explain",
             Task::Attributes => "attributes",
+            Task::Derivation => "gen-derivation",
         }
     }
 
@@ -30,6 +33,7 @@ impl Task {
             Task::Fix => include_str!("../../prompts/fix.md"),
             Task::Explain => include_str!("../../prompts/explain.md"),
             Task::Attributes => include_str!("../../prompts/attributes.md"),
+            Task::Derivation => include_str!("../../prompts/gen-derivation.md"),
         }
     }
 
@@ -68,6 +72,26 @@ impl Task {
             }),
             // Made per request: the candidates are an enum (see `attributes::prompt`).
             Task::Attributes => json!({"type": "object"}),
+            Task::Derivation => {
+                let names = json!({"type": "array", "items": {"type": "string"}});
+                json!({
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["proposals"],
+                    "properties": {"proposals": {"type": "array", "maxItems": 3, "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["description", "package", "nativeBuildInputs", "buildInputs", "devShell"],
+                        "properties": {
+                            "description": {"type": "string"},
+                            "package": {"type": "string"},
+                            "nativeBuildInputs": names,
+                            "buildInputs": names,
+                            "devShell": names
+                        }
+                    }}}
+                })
+            }
             Task::Explain => json!({
                 "type": "object",
                 "additionalProperties": false,
