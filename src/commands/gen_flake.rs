@@ -587,8 +587,8 @@ pub fn run_to(args: &GenFlakeArgs, style: Style, out: &mut dyn Write) -> anyhow:
         }
         Format::Human | Format::Markdown => {
             for (path, before, after) in &changes {
-                // New files are shown on a dry run; replaced ones always, before the summary.
-                if args.dry_run || !before.is_empty() {
+                // New files are shown when not written; replaced ones always, before the summary.
+                if !written || !before.is_empty() {
                     out.write_all(diff::unified(path, before, after, style).as_bytes())?;
                 }
             }
