@@ -47,14 +47,7 @@ pub fn fix(
 ) -> Built {
     let mut out = Budget::new(tokens);
     header(&mut out, finding, env);
-    for attempt in history.iter().rev() {
-        let text = format!(
-            "\nYour previous attempt:\n```diff\n{}```\nIt failed: {}\n",
-            cut(&attempt.diff, 3000),
-            cut(&attempt.failure, 1000)
-        );
-        out.push_if_fits(&text);
-    }
+    previous(&mut out, history, "diff");
     let mut files = Vec::new();
     for path in candidate_files(finding, project) {
         let Some(f) = project.file(&path) else {
@@ -115,6 +108,19 @@ pub fn review(finding: &crate::review::Finding, project: &Project, tokens: usize
     }
 }
 
+/// The previous attempts (a diff, or code in `lang`) with their failures, the latest first,
+/// as far as the budget goes.
+fn previous(out: &mut Budget, history: &[PreviousAttempt], lang: &str) {
+    for attempt in history.iter().rev() {
+        let text = format!(
+            "\nYour previous attempt:\n```{lang}\n{}\n```\nIt failed: {}\n",
+            cut(attempt.diff.trim_end(), 3000),
+            cut(&attempt.failure, 1000)
+        );
+        out.push_if_fits(&text);
+    }
+}
+
 /// How many of a project's files are listed by name.
 const LISTED_FILES: usize = 200;
 /// How deep the file list goes.
@@ -140,14 +146,7 @@ pub fn derivation(
         env.system,
         env.nixpkgs.as_deref().unwrap_or("unknown")
     ));
-    for attempt in history.iter().rev() {
-        let text = format!(
-            "\nYour previous attempt:\n```nix\n{}\n```\nIt failed: {}\n",
-            cut(&attempt.diff, 3000),
-            cut(&attempt.failure, 1000)
-        );
-        out.push_if_fits(&text);
-    }
+    previous(&mut out, history, "nix");
     let mut paths: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
         .max_depth(Some(LIST_DEPTH))
         .build()

@@ -46,60 +46,50 @@ impl Task {
 
     /// The shape of the answer, for servers that enforce a schema.
     pub fn schema(self) -> Value {
+        let string = json!({"type": "string"});
         match self {
-            Task::Fix => json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["proposals"],
-                "properties": {"proposals": {"type": "array", "maxItems": 3, "items": {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["description", "edits"],
-                    "properties": {
-                        "description": {"type": "string"},
-                        "edits": {"type": "array", "items": {
-                            "type": "object",
-                            "additionalProperties": false,
-                            "required": ["file", "find", "replace"],
-                            "properties": {
-                                "file": {"type": "string"},
-                                "find": {"type": "string"},
-                                "replace": {"type": "string"}
-                            }
-                        }}
-                    }
-                }}}
-            }),
+            Task::Fix => proposals(json!({
+                "description": string,
+                "edits": {"type": "array", "items": object(json!({
+                    "file": string,
+                    "find": string,
+                    "replace": string
+                }))}
+            })),
             // Made per request: the candidates are an enum (see `attributes::prompt`).
             Task::Attributes => json!({"type": "object"}),
             Task::Derivation => {
-                let names = json!({"type": "array", "items": {"type": "string"}});
-                json!({
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["proposals"],
-                    "properties": {"proposals": {"type": "array", "maxItems": 3, "items": {
-                        "type": "object",
-                        "additionalProperties": false,
-                        "required": ["description", "package", "nativeBuildInputs", "buildInputs", "devShell"],
-                        "properties": {
-                            "description": {"type": "string"},
-                            "package": {"type": "string"},
-                            "nativeBuildInputs": names,
-                            "buildInputs": names,
-                            "devShell": names
-                        }
-                    }}}
-                })
+                let names = json!({"type": "array", "items": string});
+                proposals(json!({
+                    "description": string,
+                    "package": string,
+                    "nativeBuildInputs": names,
+                    "buildInputs": names,
+                    "devShell": names
+                }))
             }
-            Task::Explain => json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["explanation"],
-                "properties": {"explanation": {"type": "string"}}
-            }),
+            Task::Explain => object(json!({"explanation": string})),
         }
     }
+}
+
+/// An object with exactly `properties`, all required.
+fn object(properties: Value) -> Value {
+    let required: Vec<&String> = properties
+        .as_object()
+        .map(|p| p.keys().collect())
+        .unwrap_or_default();
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": required,
+        "properties": properties
+    })
+}
+
+/// `{"proposals": [...]}` of at most three objects with exactly `properties`.
+fn proposals(properties: Value) -> Value {
+    object(json!({"proposals": {"type": "array", "maxItems": 3, "items": object(properties)}}))
 }
 
 fn override_dir() -> Option<std::path::PathBuf> {

@@ -150,12 +150,7 @@ async fn ladder(plan: &FlakePlan, out: &mut FlakeOutcome) -> Result<(), ()> {
         return Ok(());
     }
     let system = current_system();
-    let mut targets: Vec<String> = plan
-        .packages
-        .iter()
-        .map(|p| format!("{}#packages.{system}.\"{p}\"", dir.display()))
-        .collect();
-    targets.push(format!("{}#devShells.{system}.default", dir.display()));
+    let targets = build_targets(plan, &dir, &system);
     let step = nix(plan, &dir, &["build", "--no-link"], &targets, &[]).await;
     let error = failure(step, &scratch, &mut out.got_hash);
     let failed = error.is_some();
@@ -239,12 +234,7 @@ async fn model_ladder(
     if plan.target == Level::Eval {
         return Ok(());
     }
-    let mut targets: Vec<String> = plan
-        .packages
-        .iter()
-        .map(|p| format!("{}#packages.{system}.\"{p}\"", dir.display()))
-        .collect();
-    targets.push(format!("{}#devShells.{system}.default", dir.display()));
+    let targets = build_targets(plan, &dir, &system);
     let build = run(&["build", "--no-link"], &targets, true).await;
     let check = format!(
         "nix build of {} package(s) and the devShell (sandboxed)",
@@ -269,9 +259,25 @@ async fn model_ladder(
     Ok(())
 }
 
+/// Every package of the plan and the devShell, as installables of the flake at `dir`.
+fn build_targets(plan: &FlakePlan, dir: &Path, system: &str) -> Vec<String> {
+    let mut targets: Vec<String> = plan
+        .packages
+        .iter()
+        .map(|p| format!("{}#packages.{system}.\"{p}\"", dir.display()))
+        .collect();
+    targets.push(format!("{}#devShells.{system}.default", dir.display()));
+    targets
+}
+
 /// The `tools` that no store directory on the PATH of a `nix print-dev-env` script holds as
 /// an executable file (what `command -v` would find, without running the shell).
 fn missing_tools(dev_env: &str, tools: &[String]) -> Vec<String> {
+    missing_tools_in(dev_env, tools, "/nix/store/")
+}
+
+/// `missing_tools` with the store at `store`.
+fn missing_tools_in(dev_env: &str, tools: &[String], store: &str) -> Vec<String> {
     use std::os::unix::fs::PermissionsExt;
     // The environment's own PATH is the quoted one; a later `PATH="$PATH:…"` adds the host's.
     let path = dev_env
@@ -280,10 +286,7 @@ fn missing_tools(dev_env: &str, tools: &[String]) -> Vec<String> {
         .next()
         .unwrap_or_default()
         .trim_end_matches('\'');
-    let dirs: Vec<&str> = path
-        .split(':')
-        .filter(|d| d.starts_with("/nix/store/"))
-        .collect();
+    let dirs: Vec<&str> = path.split(':').filter(|d| d.starts_with(store)).collect();
     tools
         .iter()
         .filter(|t| {
@@ -390,21 +393,28 @@ mod tests {
     #[test]
     fn tools_are_looked_up_on_the_dev_shell_path() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        // Only store directories count, as in a dev shell nfai checks.
+        let store = tempfile::tempdir().unwrap();
+        let bin = store.path().join("x-jq/bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        for (tool, mode) in [("jq", 0o755), ("notes", 0o644)] {
+            std::fs::write(bin.join(tool), "").unwrap();
+            std::fs::set_permissions(bin.join(tool), std::fs::Permissions::from_mode(mode))
+                .unwrap();
+        }
+        let store = format!("{}/", store.path().display());
+        let tools = ["jq", "notes", "make"].map(String::from);
+        // The environment's PATH, then the host's appended, which does not count.
         let env = format!(
-            "PATH='/nix/store/x-none/bin:{}'\nexport PATH\nPATH=\"$PATH:/bin\"\n",
-            dir.path().display()
+            "PATH='{}:/elsewhere/bin'\nexport PATH\nPATH=\"$PATH:/usr/bin\"\n",
+            bin.display()
         );
-        std::fs::write(dir.path().join("jq"), "").unwrap();
-        std::fs::set_permissions(
-            dir.path().join("jq"),
-            std::fs::Permissions::from_mode(0o755),
-        )
-        .unwrap();
-        let tools = ["jq".to_owned()];
-        assert_eq!(missing_tools(&env, &tools), ["jq"]);
-        assert_eq!(missing_tools("", &tools), ["jq"]);
+        assert_eq!(missing_tools_in(&env, &tools, &store), ["notes", "make"]);
+        assert_eq!(missing_tools_in("", &tools, &store), tools);
+        assert_eq!(
+            missing_tools(&env, &tools),
+            tools,
+            "only the Nix store counts"
+        );
     }
 
     #[test]
