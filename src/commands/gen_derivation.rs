@@ -109,7 +109,7 @@ pub(super) fn derive(
                 Ok(package) => candidates.push((description, package)),
                 Err(why) => {
                     eprintln!(
-                        "nfai: not built: the LLM proposal {description}: {}",
+                        "nfai: dropped the LLM proposal {description}: {}",
                         inert(&why)
                     );
                     at.dropped += 1;

@@ -164,7 +164,7 @@ fn hostile_derivations_are_rejected_unbuilt() {
     assert_eq!(report["rounds"][0]["dropped"], 4);
     assert_eq!(report["rounds"][0]["verdict"], "no_proposals");
     for why in [
-        "“fetch”: adds a fetcher or fixed-output attribute `fetchurl`",
+        "dropped the LLM proposal “fetch”: adds a fetcher or fixed-output attribute `fetchurl`",
         "“env”: uses the impure “getEnv”",
         "“import”: reads “/etc/nfai-secret.nix”, outside the project",
         "“chroot”: adds a fetcher or fixed-output attribute `__noChroot`",
@@ -176,43 +176,47 @@ fn hostile_derivations_are_rejected_unbuilt() {
     no_secret_sent(&server);
 }
 
-/// An attribute the project's nixpkgs lacks is not built: the next request names the closest
-/// existing names, and the corrected answer is validated. A derivation that fails to build is
-/// diagnosed and shown to the model, whose round-2 answer builds.
+/// Round 1: one proposal names an attribute the project's nixpkgs lacks (not built), the
+/// other fails to build; both go back to the model, the first with the closest existing names,
+/// the second as nfai diagnosed its failure. Round 2's repair is validated and written.
 #[test]
 fn unknown_attributes_and_broken_builds_go_back_to_the_model() {
     if !nix_available("unknown_attributes_and_broken_builds_go_back_to_the_model") {
         return;
     }
     let dir = custom_project();
-    let server = chat_server(vec![
-        answer("typo", &package("sh ./build.sh build-out"), &["gnumak"]),
-        answer("cmake", &package("cmake . && make"), &["gnumake"]),
-        good(),
-    ]);
+    let proposal = |description: &str, build: &str, native: &str| {
+        json!({"description": description, "package": package(build),
+            "nativeBuildInputs": [native], "buildInputs": [], "devShell": []})
+    };
+    let round1 = json!({"proposals": [
+        proposal("typo", "sh ./build.sh build-out", "gnumak"),
+        proposal("cmake", "cmake . && make", "gnumake"),
+    ]})
+    .to_string();
+    let server = chat_server(vec![round1, good()]);
     let (report, stderr, _) = gen_flake(dir.path(), &server, &[]);
     assert_eq!(report["validated"], "build", "{report:#}\n{stderr}");
-    let verdicts: Vec<&str> = report["rounds"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["verdict"].as_str().unwrap())
-        .collect();
-    assert_eq!(verdicts, ["no_proposals", "progress", "validated"]);
+    let rounds = report["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 2);
+    assert_eq!(
+        (&rounds[0]["verdict"], &rounds[0]["dropped"]),
+        (&json!("progress"), &json!(1))
+    );
+    assert_eq!(rounds[1]["verdict"], "validated");
     assert!(
-        stderr.contains("round 2/3: progress: missing_build_tool"),
+        stderr.contains("dropped the LLM proposal “typo”: not built: the project's nixpkgs has no `pkgs.gnumak`")
+            && stderr.contains("round 1/3: progress: missing_build_tool"),
         "{stderr}"
     );
-    let asked = server.requests();
+    let asked = &server.requests()[1];
     assert!(
-        asked[1].contains("has no `pkgs.gnumak` (closest names: gnumake"),
-        "{}",
-        asked[1]
+        asked.contains("has no `pkgs.gnumak` (closest names: gnumake"),
+        "{asked}"
     );
     assert!(
-        asked[2].contains("cmake . \u{26}\u{26} make") && asked[2].contains("missing_build_tool"),
-        "{}",
-        asked[2]
+        asked.contains("cmake . && make") && asked.contains("missing_build_tool"),
+        "{asked}"
     );
     assert!(std::fs::read_to_string(dir.path().join("flake.nix"))
         .unwrap()
