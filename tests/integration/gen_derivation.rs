@@ -135,10 +135,9 @@ fn a_good_derivation_is_built_and_written() {
 
 /// Hostile answers (a fetcher, an environment read, an absolute import, `__noChroot`) are
 /// rejected with a reason each, before anything is evaluated or built; nothing is written and
-/// nothing but the chat requests reaches the server.
+/// nothing but the requests reaches the server. The same through the command backend.
 #[test]
 fn hostile_derivations_are_rejected_unbuilt() {
-    let dir = custom_project();
     let hostile = |description: &str, package: &str| {
         json!({"description": description, "package": package,
             "nativeBuildInputs": [], "buildInputs": [], "devShell": []})
@@ -152,28 +151,60 @@ fn hostile_derivations_are_rejected_unbuilt() {
         ]})
         .to_string()
     };
+    let rejected = |dir: &Path, (report, stderr, code): (Value, String, i32)| {
+        assert_eq!(code, 1);
+        assert!(
+            report["checks"].as_array().unwrap().is_empty(),
+            "{report:#}"
+        );
+        assert_eq!(report["written"], false);
+        assert_eq!(report["not_written"], "no proposal of the model validated");
+        assert_eq!(report["rounds"][0]["dropped"], 4);
+        assert_eq!(report["rounds"][0]["verdict"], "no_proposals");
+        for why in [
+            "dropped the LLM proposal “fetch”: adds a fetcher or fixed-output attribute `fetchurl`",
+            "“env”: uses the impure “getEnv”",
+            "“import”: reads “/etc/nfai-secret.nix”, outside the project",
+            "“chroot”: adds a fetcher or fixed-output attribute `__noChroot`",
+        ] {
+            assert!(stderr.contains(why), "{why}\n{stderr}");
+        }
+        assert!(!dir.join("flake.nix").exists());
+    };
+
+    let dir = custom_project();
     let server = crate::chat::chat_server_answering(answer);
-    let (report, stderr, code) = gen_flake(dir.path(), &server, &["--max-rounds", "1"]);
-    assert_eq!(code, 1);
-    assert!(
-        report["checks"].as_array().unwrap().is_empty(),
-        "{report:#}"
+    rejected(
+        dir.path(),
+        gen_flake(dir.path(), &server, &["--max-rounds", "1"]),
     );
-    assert_eq!(report["written"], false);
-    assert_eq!(report["not_written"], "no proposal of the model validated");
-    assert_eq!(report["rounds"][0]["dropped"], 4);
-    assert_eq!(report["rounds"][0]["verdict"], "no_proposals");
-    for why in [
-        "dropped the LLM proposal “fetch”: adds a fetcher or fixed-output attribute `fetchurl`",
-        "“env”: uses the impure “getEnv”",
-        "“import”: reads “/etc/nfai-secret.nix”, outside the project",
-        "“chroot”: adds a fetcher or fixed-output attribute `__noChroot`",
-    ] {
-        assert!(stderr.contains(why), "{why}\n{stderr}");
-    }
-    assert!(!dir.path().join("flake.nix").exists());
     assert!(server.other_requests().is_empty());
     no_secret_sent(&server);
+
+    // The command backend: the program saves the request it is given and answers the same.
+    let dir = custom_project();
+    let agent_dir = tempfile::tempdir().unwrap();
+    let agent = agent_dir.path().join("agent.sh");
+    std::fs::write(agent_dir.path().join("answer.json"), answer("127.0.0.1:9")).unwrap();
+    std::fs::write(
+        &agent,
+        "#!/bin/sh\nd=$(dirname \"$0\")\ncat > \"$d/request.json\"\ncat \"$d/answer.json\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&agent, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let command = agent.display().to_string();
+    let llm = [
+        "--llm",
+        "command",
+        "--llm-command",
+        &command,
+        "--max-rounds",
+        "1",
+    ];
+    rejected(dir.path(), run(dir.path(), &llm));
+    let request = std::fs::read_to_string(agent_dir.path().join("request.json")).unwrap();
+    assert!(request.contains("gen-derivation") && request.contains("build.sh"));
+    assert!(!request.contains(GITHUB_TOKEN) && !request.contains(AWS_KEY));
 }
 
 /// Round 1: one proposal names an attribute the project's nixpkgs lacks (not built), the
