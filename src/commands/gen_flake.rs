@@ -483,7 +483,8 @@ pub fn run_to(args: &GenFlakeArgs, style: Style, out: &mut dyn Write) -> anyhow:
             None,
         ),
     };
-    if let Some(lock) = &outcome.lock {
+    // (No files: no proposal of a model validated, and its attempt's lock is no use alone.)
+    if let (Some(lock), false) = (&outcome.lock, files.is_empty()) {
         files.retain(|(p, _)| p != Path::new("flake.lock"));
         files.push((PathBuf::from("flake.lock"), lock.clone()));
     }
