@@ -127,9 +127,9 @@ pub(super) fn derive(
         }
         if args.check.no_validate {
             let (description, package) = candidates.swap_remove(0);
+            // Shown, labelled, never written: no round to judge.
             source.model = Some(package);
             derived.description = Some(description);
-            push(&mut derived, at, max_rounds);
             return Ok(Some(derived));
         }
         let mut stops = Vec::new();
