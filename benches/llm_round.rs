@@ -1,6 +1,8 @@
 //! nfai's own work in one LLM round, without the model and without Nix: building the fix and
 //! explanation contexts for the largest fixture project (read, numbered, budgeted, redacted),
 //! parsing a model's answer, and passing it through the trust gate. Prints min/median/max.
+//! Also a round of gen-flake's derivation job on this repository's tree (file list, build
+//! files, redaction, parsing, the trust gate for code, the flake written around it).
 //!
 //! With NFAI_BENCH_LOG=FILE (e.g. a 1 GiB log from `benches/gen-build-log 1024 FILE`), also
 //! the context built for that log, against the 6,000-token budget.
@@ -12,7 +14,7 @@ use std::time::Instant;
 
 use nfai::diagnose::{self, Context, Workspace};
 use nfai::fix::Project;
-use nfai::llm::{self, context, prompt::Task, Prompt};
+use nfai::llm::{self, context, derivation, prompt::Task, Prompt};
 
 fn main() {
     let rounds: usize = std::env::args()
@@ -79,6 +81,40 @@ fn main() {
     );
     println!(
         "one round (load project, both contexts, redaction, parse answer, trust gate): min {:.2} ms  median {:.2} ms  max {:.2} ms; {tokens} tokens sent",
+        times[0],
+        times[times.len() / 2],
+        times[times.len() - 1]
+    );
+    let package = "stdenv.mkDerivation {\n  pname = \"nfai\";\n  version = \"0.1.0\";\n  src = ./.;\n  inherit nativeBuildInputs buildInputs;\n  buildPhase = ''\n    sh ./build.sh out\n  '';\n}";
+    let answer = serde_json::json!({"proposals": [{"description": "runs build.sh",
+        "package": package, "nativeBuildInputs": ["gnumake"], "buildInputs": ["zlib"],
+        "devShell": ["jq"]}]})
+    .to_string();
+    let mut times = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let built = context::derivation(here, &env, &[], 6000);
+        let prompt = Prompt::new(Task::Derivation, built.text);
+        let flakes: Vec<String> = derivation::parse(&answer)
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let package = derivation::admit(p).unwrap();
+                nfai::genflake::flake::model_flake(
+                    "nfai",
+                    &package,
+                    &[],
+                    "github:NixOS/nixpkgs/nixos-unstable",
+                )
+            })
+            .collect();
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        tokens = context::tokens(&prompt.user);
+        std::hint::black_box(flakes);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "gen-flake derivation round on this repository (file list, build files, redaction, parse answer, trust gate, flake): min {:.2} ms  median {:.2} ms  max {:.2} ms; {tokens} tokens sent",
         times[0],
         times[times.len() / 2],
         times[times.len() - 1]

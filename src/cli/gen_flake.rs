@@ -9,9 +9,11 @@ use crate::render::Format;
 #[derive(Debug, Args)]
 #[command(
     after_help = "Exit status: 0 written (or shown) and validated with every command resolved, 1 written but \
-something is missing (unresolved commands, a syntax error, a failed check), 2 usage or input error.\n\n\
+something is missing (unresolved commands, a syntax error, a failed check; for a model's derivation, none that \
+validated: then nothing is written), 2 usage or input error.\n\n\
 Examples:\n  nfai gen-flake scripts/deploy.sh scripts/backup.sh\n  nfai gen-flake deploy.sh --dry-run --format json\n  \
-nfai gen-flake deploy.sh --nixpkgs github:NixOS/nixpkgs/nixos-24.05 --force\n  nfai gen-flake services/api\n  nfai gen-flake --workspace"
+nfai gen-flake deploy.sh --nixpkgs github:NixOS/nixpkgs/nixos-24.05 --force\n  nfai gen-flake services/api\n  nfai gen-flake --workspace\n  \
+nfai gen-flake tools/zig-app --llm openai   # a model's derivation, validated"
 )]
 pub struct GenFlakeArgs {
     /// The shell scripts (flake.nix and flake.lock are written in their common directory), or
@@ -39,7 +41,9 @@ pub struct GenFlakeArgs {
     #[command(flatten)]
     pub check: crate::cli::check::CheckArgs,
     /// With an LLM backend, the model chooses packages for the commands nfai could not
-    /// resolve, among candidates from the project's nixpkgs; the flake's checks confirm them.
+    /// resolve, among candidates from the project's nixpkgs, and writes the derivation of a
+    /// project directory no detector recognises; the flake's checks (confined for the
+    /// model's code) confirm them, and nothing is written unless they pass.
     #[command(flatten)]
     pub llm: crate::cli::llm::LlmArgs,
 }

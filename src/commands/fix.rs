@@ -345,52 +345,29 @@ fn unknown_packages(project: &Project, c: &fix::Candidate, names: &[String]) -> 
             }
         }
     }
-    let first = missing.first()?;
-    let closest = llm::attributes::candidates(first, names.iter().map(String::as_str));
-    Some(format!(
-        "not built: the project's nixpkgs has no `pkgs.{}`{}",
-        missing.join("`, `pkgs."),
-        if closest.is_empty() {
-            String::new()
-        } else {
-            format!(" (closest names: {})", closest.join(", "))
-        }
-    ))
+    llm::attributes::unknown(&missing, names)
 }
 
 /// The failure where an attempt stopped, without the command that found it.
 fn stop_of(a: &crate::diagnose::Attempt) -> Stop {
-    let error = a.error.as_deref().unwrap_or_default();
-    Stop {
-        level: [Level::None, Level::Parse, Level::Eval, Level::Build]
-            .into_iter()
-            .find(|l| l.name() == a.validated)
-            .unwrap_or(Level::None),
-        failure: error
-            .rsplit_once(" failed: ")
-            .map_or(error, |(_, w)| w)
-            .to_owned(),
-    }
+    let level = [Level::None, Level::Parse, Level::Eval, Level::Build]
+        .into_iter()
+        .find(|l| l.name() == a.validated)
+        .unwrap_or(Level::None);
+    Stop::new(level, a.error.as_deref().unwrap_or_default())
 }
 
 /// Adds a round to the report and shows it live.
 fn record_round(finding: &mut Finding, at: &RoundAt, verdict: Verdict, failure: Option<String>) {
-    let what = failure
-        .as_deref()
-        .map_or(String::new(), |f| format!(": {}", inert(f)));
-    eprintln!(
-        "nfai: round {}/{}: {}{what}",
-        at.round,
-        at.of,
-        verdict.name()
-    );
-    fix_of(finding).rounds.push(Round {
+    let round = Round {
         round: at.round,
         proposals: at.proposals,
         dropped: at.dropped,
         verdict,
         failure,
-    });
+    };
+    eprintln!("nfai: {}", round.line(at.of));
+    fix_of(finding).rounds.push(round);
 }
 
 /// Which round this is, of how many, and what the model proposed in it.
@@ -401,12 +378,12 @@ struct RoundAt {
     dropped: usize,
 }
 
-fn warn(e: &LlmError) {
+pub(crate) fn warn(e: &LlmError) {
     eprintln!("nfai: {}", inert(&e.to_string()));
 }
 
 /// Runs a request, or ends on Ctrl-C.
-fn block<T>(
+pub(crate) fn block<T>(
     runtime: &tokio::runtime::Runtime,
     work: impl std::future::Future<Output = T>,
 ) -> anyhow::Result<T> {

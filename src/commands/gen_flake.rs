@@ -1,5 +1,6 @@
-//! `nfai gen-flake`: analyses the scripts, writes their flake (and lock) beside them after
-//! validating it, or shows what it would write.
+//! `nfai gen-flake`: analyses the scripts or the project, writes their flake (and lock) beside
+//! them after validating it, or shows what it would write. A project no detector recognises
+//! gets a model's derivation with `--llm` (see `gen_derivation`).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -11,11 +12,12 @@ use serde::Serialize;
 
 use super::{InputError, Interrupted};
 use crate::cli::gen_flake::GenFlakeArgs;
-use crate::genflake::flake::{self, ScriptEntry};
+use crate::genflake::flake::{self, ModelPackage, ScriptEntry};
 use crate::genflake::lock;
 use crate::genflake::project::Detected;
 use crate::genflake::script::{self, Analysis, Assumption, Sourced, Tool, Unresolved};
 use crate::genflake::workspace;
+use crate::llm::rounds::Round;
 use crate::render::style::Style;
 use crate::render::{diff, Format};
 use crate::validate::genflake::{self as check, FlakeCheck, FlakePlan};
@@ -61,13 +63,22 @@ struct Report {
     /// With `--workspace`: each component and whether its flake was generated.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     components: Vec<ComponentOut>,
+    /// For a project no detector recognises: the model's description of the derivation
+    /// nfai's flake is built around (quoted), and the rounds of the repair loop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    rounds: Vec<Round>,
     written: bool,
+    /// Why nothing was written although this was no dry run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_written: Option<&'static str>,
 }
 
 /// What the flake is generated from.
-struct Source {
+pub(super) struct Source {
     /// Where flake.nix goes (absolute).
-    dir: PathBuf,
+    pub(super) dir: PathBuf,
     /// The scripts given, or the shell scripts of the project.
     analyses: Vec<Analysis>,
     /// Every detector's finding for a project directory; empty for scripts.
@@ -75,12 +86,14 @@ struct Source {
     /// With `--workspace`: the components, each with the flake input name it gets in the
     /// root flake; `None` for a component that has a flake already (composed as it is).
     components: Vec<(PathBuf, String, Option<Source>)>,
+    /// A model's package for a project directory no detector recognises.
+    pub(super) model: Option<ModelPackage>,
 }
 
 impl Source {
     /// The files to write, relative to `dir`: flake.nix, flake.lock when the pin is known, and
     /// for a workspace every component's files and then the root's.
-    fn files(
+    pub(super) fn files(
         &self,
         url: &str,
         pin: Option<&lock::Pin>,
@@ -111,6 +124,18 @@ impl Source {
 
     /// The flake.nix text of a scripts or project source.
     fn flake(&self, url: &str) -> Result<String, InputError> {
+        if let Some(model) = &self.model {
+            let name = self.dir.file_name().map_or_else(
+                || "project".to_owned(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            return Ok(flake::model_flake(
+                &name,
+                model,
+                &tool_attrs(&self.analyses),
+                url,
+            ));
+        }
         let Some(main) = self.project.first() else {
             return Ok(flake::script_flake(
                 &entries(&self.analyses, &self.dir)?,
@@ -121,11 +146,7 @@ impl Source {
         let mut tools: Vec<String> = self.project[1..]
             .iter()
             .flat_map(|d| d.native.iter().chain(&d.libs).cloned())
-            .chain(
-                self.analyses
-                    .iter()
-                    .flat_map(|a| a.tools.iter().map(|t| t.attr.clone())),
-            )
+            .chain(tool_attrs(&self.analyses))
             .collect();
         tools.sort();
         tools.dedup();
@@ -148,7 +169,7 @@ impl Source {
                 }
             }
             Ok(all)
-        } else if self.project.is_empty() {
+        } else if self.project.is_empty() && self.model.is_none() {
             Ok(entries(&self.analyses, &self.dir)?
                 .into_iter()
                 .map(|e| e.name)
@@ -158,7 +179,7 @@ impl Source {
         }
     }
 
-    fn unresolved(&self) -> Vec<Unresolved> {
+    pub(super) fn unresolved(&self) -> Vec<Unresolved> {
         let from_project = self
             .project
             .iter()
@@ -190,26 +211,27 @@ fn scripts_source(paths: &[PathBuf]) -> anyhow::Result<Source> {
         analyses,
         project: Vec::new(),
         components: Vec::new(),
+        model: None,
     })
+}
+
+/// The nixpkgs attributes of every tool the scripts run.
+fn tool_attrs(analyses: &[Analysis]) -> Vec<String> {
+    analyses
+        .iter()
+        .flat_map(|a| a.tools.iter().map(|t| t.attr.clone()))
+        .collect()
 }
 
 /// Most shell scripts a project's tools are in sit this deep.
 const SCRIPT_DEPTH: usize = 3;
 
-/// A project directory: every detector, and the shell scripts in it.
+/// A project directory: every detector (none may recognise it), and the shell scripts in it.
 fn project_source(dir: &Path) -> anyhow::Result<Source> {
     let dir = dir
         .canonicalize()
         .with_context(|| format!("reading {}", dir.display()))?;
     let project = crate::genflake::project::detect(&dir);
-    if project.is_empty() {
-        return Err(InputError(format!(
-            "{}: nothing to build recognised (no Cargo.toml, go.mod, package.json, \
-             pyproject.toml, requirements.txt, meson.build, CMakeLists.txt or Makefile)",
-            dir.display()
-        ))
-        .into());
-    }
     let root = crate::git::toplevel(&dir).unwrap_or_else(|| dir.clone());
     // Files that are not scripts after all (binary, another dialect) are left out.
     let analyses = ignore::WalkBuilder::new(&dir)
@@ -224,7 +246,18 @@ fn project_source(dir: &Path) -> anyhow::Result<Source> {
         analyses,
         project,
         components: Vec::new(),
+        model: None,
     })
+}
+
+/// What gen-flake says about a project no detector recognises, without a model.
+pub(super) fn unrecognised(dir: &Path) -> InputError {
+    InputError(format!(
+        "{}: nothing to build recognised (no Cargo.toml, go.mod, package.json, \
+         pyproject.toml, requirements.txt, meson.build, CMakeLists.txt or Makefile); with \
+         `--llm BACKEND` a model can propose a derivation, which nfai validates before writing it",
+        dir.display()
+    ))
 }
 
 /// `--workspace [ROOT]`: every component of the repository (a project, or a directory of
@@ -268,6 +301,7 @@ fn workspace_source(root: &Path, force: bool) -> anyhow::Result<Source> {
         analyses,
         project,
         components,
+        model: None,
     })
 }
 
@@ -370,41 +404,65 @@ pub fn run(args: &GenFlakeArgs, style: Style) -> anyhow::Result<i32> {
 /// `run`, with the report written to `out` (review --fix sends it to stderr).
 pub fn run_to(args: &GenFlakeArgs, style: Style, out: &mut dyn Write) -> anyhow::Result<i32> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    let mut source = match args.paths.as_slice() {
+    let (mut source, unknown_project) = match args.paths.as_slice() {
         _ if args.workspace => {
             let root = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
-            workspace_source(root, args.force)?
+            (workspace_source(root, args.force)?, false)
         }
-        [p] if p.is_dir() => project_source(p)?,
-        paths => scripts_source(paths)?,
+        [p] if p.is_dir() => {
+            let source = project_source(p)?;
+            let none = source.project.is_empty();
+            (source, none)
+        }
+        paths => (scripts_source(paths)?, false),
     };
     let dir = source.dir.clone();
     let root = crate::git::toplevel(&dir).unwrap_or_else(|| dir.clone());
     let config =
         crate::llm::config::resolve(&args.llm, &dir).map_err(|e| InputError(e.to_string()))?;
-    if let Some(mut client) = super::fix::llm_client(&config, &args.llm, "gen-flake")? {
-        let url = args
-            .nixpkgs
-            .clone()
-            .or_else(|| lock::find_pin(&root).map(|p| p.url));
-        choose_attributes(
-            &mut source.analyses,
-            &mut client,
-            args,
-            url.as_deref().unwrap_or(DEFAULT_NIXPKGS),
-        )?;
-        if args.llm.record {
-            super::fix::record(&client, &dir)?;
-        }
+    let mut client = super::fix::llm_client(&config, &args.llm, "gen-flake")?;
+    if unknown_project && client.is_none() && !args.llm.show_prompt {
+        return Err(unrecognised(&dir).into());
     }
-    let analyses = &source.analyses;
     let pin = lock::find_pin(&root).filter(|p| args.nixpkgs.as_ref().is_none_or(|u| *u == p.url));
     let url = match (&pin, &args.nixpkgs) {
         (Some(p), _) => p.url.clone(),
         (None, Some(u)) => u.clone(),
         (None, None) => DEFAULT_NIXPKGS.to_owned(),
     };
-    let mut files = source.files(&url, pin.as_ref())?;
+    if let Some(client) = &mut client {
+        choose_attributes(&mut source.analyses, client, args, &url)?;
+    }
+    let tools = merged_tools(&source.analyses);
+    let derived = if unknown_project {
+        let derived = super::gen_derivation::derive(
+            args,
+            &config,
+            &mut source,
+            client.as_mut(),
+            pin.as_ref(),
+            &url,
+            &tools,
+        );
+        if let (Some(client), true) = (&client, args.llm.record) {
+            super::fix::record(client, &dir)?;
+        }
+        match derived? {
+            Some(d) => Some(d),
+            // The prompt was shown; nothing is sent or written.
+            None => return Ok(0),
+        }
+    } else {
+        if let (Some(client), true) = (&client, args.llm.record) {
+            super::fix::record(client, &dir)?;
+        }
+        None
+    };
+    let analyses = &source.analyses;
+    let mut files = match (&derived, &source.model) {
+        (Some(_), None) => Vec::new(),
+        _ => source.files(&url, pin.as_ref())?,
+    };
     for (name, text) in &files {
         let before = std::fs::read_to_string(dir.join(name)).ok();
         if before.as_ref().is_some_and(|b| b != text) && !args.force && !args.dry_run {
@@ -416,13 +474,17 @@ pub fn run_to(args: &GenFlakeArgs, style: Style, out: &mut dyn Write) -> anyhow:
         }
     }
 
-    let tools = merged_tools(analyses);
-    let outcome = if args.check.no_validate {
-        check::FlakeOutcome::default()
-    } else {
-        validate(args, &source, &mut files, &tools, pin.as_ref())?
+    let (rounds, outcome, derived_description) = match derived {
+        Some(d) => (d.rounds, d.outcome, d.description),
+        None if args.check.no_validate => (Vec::new(), check::FlakeOutcome::default(), None),
+        None => (
+            Vec::new(),
+            validate(args, &source, &mut files, &tools, pin.as_ref())?,
+            None,
+        ),
     };
-    if let Some(lock) = &outcome.lock {
+    // (No files: no proposal of a model validated, and its attempt's lock is no use alone.)
+    if let (Some(lock), false) = (&outcome.lock, files.is_empty()) {
         files.retain(|(p, _)| p != Path::new("flake.lock"));
         files.push((PathBuf::from("flake.lock"), lock.clone()));
     }
@@ -443,7 +505,19 @@ pub fn run_to(args: &GenFlakeArgs, style: Style, out: &mut dyn Write) -> anyhow:
             path: path.clone(),
         })
         .collect();
-    let written = !args.dry_run;
+    // A model's derivation is written only once Nix has evaluated it.
+    let not_written = match (&source.model, outcome.level) {
+        _ if args.dry_run => None,
+        (None, _) if unknown_project => Some("no proposal of the model validated"),
+        (Some(_), _) if args.check.no_validate => Some(
+            "not validated (--no-validate); a model's derivation is shown, never written unvalidated",
+        ),
+        (Some(_), level) if level < Some(Level::Eval) => Some(
+            "a model's derivation is written only once Nix has evaluated it (--validate eval or build)",
+        ),
+        _ => None,
+    };
+    let written = !args.dry_run && not_written.is_none();
     if written {
         write_all(&dir, &files)?;
     }
@@ -455,7 +529,8 @@ pub fn run_to(args: &GenFlakeArgs, style: Style, out: &mut dyn Write) -> anyhow:
     let complete = outcome.level.is_some_and(|l| l >= target)
         && source.unresolved().is_empty()
         && analyses.iter().all(|a| a.syntax_error.is_none())
-        && (pin.is_some() || outcome.lock.is_some());
+        && (pin.is_some() || outcome.lock.is_some())
+        && not_written.is_none();
 
     let note = |a: &Analysis| shown(&a.path, &cwd);
     let report = Report {
@@ -474,6 +549,9 @@ pub fn run_to(args: &GenFlakeArgs, style: Style, out: &mut dyn Write) -> anyhow:
             .collect(),
         validated,
         checks: outcome.checks,
+        model: derived_description,
+        rounds,
+        not_written,
         assumptions: analyses
             .iter()
             .flat_map(|a| {
@@ -510,8 +588,8 @@ pub fn run_to(args: &GenFlakeArgs, style: Style, out: &mut dyn Write) -> anyhow:
         }
         Format::Human | Format::Markdown => {
             for (path, before, after) in &changes {
-                // New files are shown on a dry run; replaced ones always, before the summary.
-                if args.dry_run || !before.is_empty() {
+                // New files are shown when not written; replaced ones always, before the summary.
+                if !written || !before.is_empty() {
                     out.write_all(diff::unified(path, before, after, style).as_bytes())?;
                 }
             }
@@ -583,7 +661,7 @@ fn entries(analyses: &[Analysis], dir: &Path) -> Result<Vec<ScriptEntry>, InputE
 }
 
 /// One entry per command over all scripts; optional only where every script probes it.
-fn merged_tools(analyses: &[Analysis]) -> Vec<Tool> {
+pub(super) fn merged_tools(analyses: &[Analysis]) -> Vec<Tool> {
     let mut tools: BTreeMap<String, Tool> = BTreeMap::new();
     for t in analyses.iter().flat_map(|a| &a.tools) {
         match tools.get_mut(&t.command) {
@@ -606,7 +684,7 @@ const HASH_ROUNDS: usize = 3;
 
 /// Validates the flake; a build that fails on a placeholder hash (`lib.fakeHash`) is run again
 /// with the hash Nix got, the way it is done by hand, and flake.nix updated.
-fn validate(
+pub(super) fn validate(
     args: &GenFlakeArgs,
     source: &Source,
     files: &mut [(PathBuf, String)],
@@ -630,6 +708,10 @@ fn validate(
         target: args.check.validate.unwrap_or(Level::Build),
         nix_args: args.check.nix_args.clone(),
         step_timeout: Duration::from_secs(args.check.step_timeout),
+        // A model's code is checked confined, whatever else the plan says.
+        model: source.model.as_ref().map(|_| crate::validate::ModelChecks {
+            consent: args.llm.yes,
+        }),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -648,7 +730,8 @@ fn validate(
             .ok_or(Interrupted)?;
         let placeholder = files.iter().position(|(_, text)| text.contains(FAKE_HASH));
         match (&outcome.got_hash, placeholder) {
-            (Some(got), Some(i)) if rounds < HASH_ROUNDS => {
+            // Never in a model's code (its hashes are refused before any check).
+            (Some(got), Some(i)) if rounds < HASH_ROUNDS && source.model.is_none() => {
                 files[i].1 = files[i].1.replacen(FAKE_HASH, &format!("\"{got}\""), 1);
                 plan.files[i].1 = files[i].1.clone();
                 rounds += 1;
@@ -711,6 +794,13 @@ fn human(
         };
         let _ = writeln!(s, "component {} (input `{}`): {how}", c.path, c.input);
     }
+    if let Some(d) = &r.model {
+        let _ = writeln!(
+            s,
+            "derivation: the LLM proposal {d}, in a flake nfai wrote around it"
+        );
+    }
+
     for (i, d) in r.project.iter().enumerate() {
         let role = match i {
             _ if !r.components.is_empty() => "a component",
@@ -796,10 +886,12 @@ fn human(
     let names: Vec<&str> = r.files.iter().map(|f| f.path.as_str()).collect();
     if r.written {
         let _ = writeln!(s, "wrote {}", names.join(", "));
+    } else if let Some(why) = r.not_written {
+        let _ = writeln!(s, "nothing written: {why}");
     } else {
         let _ = writeln!(s, "dry run: nothing written");
     }
-    if !r.files.iter().any(|f| f.path.ends_with("flake.lock")) {
+    if !r.files.is_empty() && !r.files.iter().any(|f| f.path.ends_with("flake.lock")) {
         let _ = writeln!(
             s,
             "flake.lock: not written; run `nix flake lock` where nixpkgs can be fetched"

@@ -8,6 +8,7 @@ pub mod config;
 pub mod explain;
 pub mod explain_failure;
 pub mod fix;
+pub mod gen_derivation;
 pub mod gen_flake;
 pub mod man;
 pub mod progress;

@@ -332,6 +332,93 @@ fn package(p: &Detected) -> String {
 /// The flake.nix text for a project: `packages.default` built by `main`'s builder, a devShell
 /// with its inputs plus `tools` (other build systems' tools, the project's scripts' tools).
 pub fn project_flake(main: &Detected, tools: &[String], nixpkgs_url: &str) -> String {
+    package_flake(
+        &format!("gen-flake`: the {} project {}", main.kind, main.pname),
+        &format!("{} {}, built from {}", main.pname, main.version, main.file),
+        &format!(" {}", package(main)),
+        tools,
+        nixpkgs_url,
+    )
+}
+
+/// A package expression a model wrote for a project no detector recognises, once it crossed
+/// the trust gate (`llm::trust::code`): nfai writes the flake around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelPackage {
+    /// One Nix expression over `pkgs`, `lib`, `stdenv`, `nativeBuildInputs`, `buildInputs`.
+    pub expression: String,
+    /// nixpkgs attribute paths for the two input lists and the devShell.
+    pub native: Vec<String>,
+    pub libs: Vec<String>,
+    pub shell: Vec<String>,
+}
+
+/// The flake.nix text around a model's package for the project `name`: nfai's inputs, pin
+/// and outputs, the devShell with the package's inputs plus its `shell` and `tools`.
+pub fn model_flake(
+    name: &str,
+    model: &ModelPackage,
+    tools: &[String],
+    nixpkgs_url: &str,
+) -> String {
+    let mut shell: Vec<String> = model.shell.iter().chain(tools).cloned().collect();
+    shell.sort();
+    shell.dedup();
+    let package = format!(
+"\n            let\n              inherit (pkgs) stdenv;\n              nativeBuildInputs = {};\n              buildInputs = {};\n            in\n            # A model's expression, checked by nfai before this flake was written.\n            (\n{}\n            )",
+        list(&model.native),
+        list(&model.libs),
+        indented(&model.expression, 14)
+    );
+    package_flake(
+        "gen-flake --llm`: a model's derivation, validated",
+        &format!("{name}, built by a derivation a model proposed"),
+        &package,
+        &shell,
+        nixpkgs_url,
+    )
+}
+
+/// `expr` with every line indented by `by` spaces, except where that would change a string:
+/// inside a `"…"` string (indented strings keep their content, since Nix
+/// strips their common indentation) and on empty lines.
+fn indented(expr: &str, by: usize) -> String {
+    let pad = " ".repeat(by);
+    let mut in_plain_string = Vec::new();
+    let mut offset = 0;
+    let mut quoted = false;
+    for (kind, token) in rnix::tokenize(expr) {
+        if kind == rnix::SyntaxKind::TOKEN_STRING_START {
+            quoted = token == "\"";
+        }
+        if kind == rnix::SyntaxKind::TOKEN_STRING_CONTENT && quoted {
+            in_plain_string.push(offset..offset + token.len());
+        }
+        offset += token.len();
+    }
+    let mut out = String::with_capacity(expr.len() * 2);
+    let mut at = 0;
+    for line in expr.split_inclusive('\n') {
+        let inside = in_plain_string.iter().any(|r| r.start < at && at <= r.end);
+        if !inside && !line.trim().is_empty() {
+            out.push_str(&pad);
+        }
+        out.push_str(line);
+        at += line.len();
+    }
+    out.trim_end().to_owned()
+}
+
+/// A flake whose `packages.default` is `package` (an expression over `pkgs`, after `default =`
+/// on the same line: a space or a line break first), with a devShell
+/// holding its inputs and `tools`, and the package as the check.
+fn package_flake(
+    generated_by: &str,
+    description: &str,
+    package: &str,
+    tools: &[String],
+    nixpkgs_url: &str,
+) -> String {
     format!(
         r##"{preamble}    in
     {{
@@ -341,7 +428,7 @@ pub fn project_flake(main: &Detected, tools: &[String], nixpkgs_url: &str) -> St
           pkgs = nixpkgs.legacyPackages.${{system}};
         in
         {{
-          default = {package};
+          default ={package};
         }}
       );
 
@@ -362,12 +449,7 @@ pub fn project_flake(main: &Detected, tools: &[String], nixpkgs_url: &str) -> St
         default = self.packages.${{system}}.default;
       }});
 {FORMATTER}"##,
-        preamble = preamble(
-            &format!("gen-flake`: the {} project {}", main.kind, main.pname),
-            &format!("{} {}, built from {}", main.pname, main.version, main.file),
-            nixpkgs_url
-        ),
-        package = package(main),
+        preamble = preamble(generated_by, description, nixpkgs_url),
         tools = list(tools),
     )
 }
@@ -389,6 +471,31 @@ mod tests {
         assert!(parsed.errors().is_empty(), "{:?}\n{flake}", parsed.errors());
         assert!(flake.contains("    \"2fa\" = {\n      url = \"path:./2fa\";\n      inputs.nixpkgs.follows = \"nixpkgs\";"));
         assert!(flake.contains("components = [ \"api\" \"2fa\" ];"));
+    }
+
+    #[test]
+    fn a_model_package_is_wrapped_whole() {
+        let model = ModelPackage {
+            expression: "stdenv.mkDerivation {\n  pname = \"t\";\n  msg = \"a\nb\";\n  installPhase = ''\n    mkdir $out\n\n    cp t $out\n  '';\n}".into(),
+            native: vec!["gnumake".into()],
+            libs: vec![],
+            shell: vec!["jq".into()],
+        };
+        let flake = model_flake(
+            "tool",
+            &model,
+            &["coreutils".into(), "jq".into()],
+            "github:NixOS/nixpkgs/nixos-24.05",
+        );
+        let parsed = crate::nix::syntax::parse(&flake);
+        assert!(parsed.errors().is_empty(), "{:?}\n{flake}", parsed.errors());
+        assert!(flake.contains("              nativeBuildInputs = with pkgs; [ gnumake ];\n              buildInputs = [ ];"));
+        assert!(flake.contains("              stdenv.mkDerivation {\n                pname = \"t\";\n                msg = \"a\nb\";\n"), "{flake}");
+        assert!(
+            flake.contains("                  mkdir $out\n\n                  cp t $out\n"),
+            "{flake}"
+        );
+        assert!(flake.contains("packages = with pkgs; [ coreutils jq ];"));
     }
 
     #[test]

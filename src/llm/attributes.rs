@@ -56,6 +56,22 @@ pub fn candidates<'a>(command: &str, known: impl Iterator<Item = &'a str>) -> Ve
         .collect()
 }
 
+/// Why a proposal naming `missing` (names the project's nixpkgs lacks) is not built, with
+/// the closest names `known` has, for the model's next round; `None` when nothing is missing.
+pub fn unknown(missing: &[String], known: &[String]) -> Option<String> {
+    let first = missing.first()?;
+    let closest = candidates(first, known.iter().map(String::as_str));
+    Some(format!(
+        "not built: the project's nixpkgs has no `pkgs.{}`{}",
+        missing.join("`, `pkgs."),
+        if closest.is_empty() {
+            String::new()
+        } else {
+            format!(" (closest names: {})", closest.join(", "))
+        }
+    ))
+}
+
 /// Levenshtein distance, `None` when the lengths alone rule out a small one.
 fn distance(a: &str, b: &str) -> Option<usize> {
     if a.len().abs_diff(b.len()) > 2 || a.len() > 64 || b.len() > 64 {

@@ -76,15 +76,25 @@ impl Client {
 
     /// Fix proposals; an answer that does not parse is asked again once, with the reason.
     pub async fn proposals(&mut self, prompt: &Prompt) -> Result<Vec<Proposal>, LlmError> {
+        self.parsed(prompt, parse_answer).await
+    }
+
+    /// The answer to `prompt` as `parse` reads it; an answer that does not parse is asked
+    /// again once, with the reason.
+    pub async fn parsed<T>(
+        &mut self,
+        prompt: &Prompt,
+        parse: impl Fn(&str) -> Result<T, LlmError>,
+    ) -> Result<T, LlmError> {
         let first = self.ask(prompt).await?;
-        match parse_answer(&first) {
+        match parse(&first) {
             Ok(p) => Ok(p),
             Err(LlmError::Answer(why)) if first.len() <= super::MAX_ANSWER_BYTES => {
                 let mut again = prompt.clone();
                 again.user.push_str(&format!(
                     "\n\nYour previous answer could not be read ({why}). Answer with the JSON object only."
                 ));
-                parse_answer(&self.ask(&again).await?)
+                parse(&self.ask(&again).await?)
             }
             Err(e) => Err(e),
         }

@@ -47,14 +47,7 @@ pub fn fix(
 ) -> Built {
     let mut out = Budget::new(tokens);
     header(&mut out, finding, env);
-    for attempt in history.iter().rev() {
-        let text = format!(
-            "\nYour previous attempt:\n```diff\n{}```\nIt failed: {}\n",
-            cut(&attempt.diff, 3000),
-            cut(&attempt.failure, 1000)
-        );
-        out.push_if_fits(&text);
-    }
+    previous(&mut out, history, "diff");
     let mut files = Vec::new();
     for path in candidate_files(finding, project) {
         let Some(f) = project.file(&path) else {
@@ -112,6 +105,153 @@ pub fn review(finding: &crate::review::Finding, project: &Project, tokens: usize
     Built {
         text: super::redact::redact(&out.text),
         files,
+    }
+}
+
+/// The previous attempts (a diff, or code in `lang`) with their failures, the latest first,
+/// as far as the budget goes.
+fn previous(out: &mut Budget, history: &[PreviousAttempt], lang: &str) {
+    for attempt in history.iter().rev() {
+        let text = format!(
+            "\nYour previous attempt:\n```{lang}\n{}\n```\nIt failed: {}\n",
+            cut(attempt.diff.trim_end(), 3000),
+            cut(&attempt.failure, 1000)
+        );
+        out.push_if_fits(&text);
+    }
+}
+
+/// How many of a project's files are listed by name.
+const LISTED_FILES: usize = 200;
+/// How deep the file list goes.
+const LIST_DEPTH: usize = 4;
+
+/// The context of a derivation request for a project no detector recognises: the project's
+/// files (bounded), its build files as numbered snippets, the environment, and the earlier
+/// attempts with their failures; within `tokens`.
+pub fn derivation(
+    dir: &Path,
+    env: &Environment,
+    history: &[PreviousAttempt],
+    tokens: usize,
+) -> Built {
+    let mut out = Budget::new(tokens);
+    let name = dir
+        .file_name()
+        .map_or_else(|| "project".into(), |n| n.to_string_lossy());
+    out.push_always(&format!(
+        "Project directory: {}\nNix: {}; system: {}; nixpkgs: {}\n",
+        cut(&name, 100),
+        env.nix_version.as_deref().unwrap_or("unknown"),
+        env.system,
+        env.nixpkgs.as_deref().unwrap_or("unknown")
+    ));
+    previous(&mut out, history, "nix");
+    let mut paths: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+        .max_depth(Some(LIST_DEPTH))
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter_map(|e| e.path().strip_prefix(dir).ok().map(Path::to_owned))
+        .collect();
+    paths.sort();
+    let mut list = format!("\nFiles ({}):\n", paths.len());
+    for p in paths.iter().take(LISTED_FILES) {
+        let _ = writeln!(list, "  {}", cut(&p.display().to_string(), 200));
+    }
+    if paths.len() > LISTED_FILES {
+        let _ = writeln!(list, "  … and {} more", paths.len() - LISTED_FILES);
+    }
+    out.push_if_fits(&list);
+    let mut build: Vec<(usize, &PathBuf)> = paths
+        .iter()
+        .filter_map(|p| build_file_rank(p).map(|r| (r, p)))
+        .collect();
+    build.sort();
+    let mut files = Vec::new();
+    for (_, path) in build {
+        let Ok(text) = std::fs::read_to_string(dir.join(path)) else {
+            continue;
+        };
+        let name = path.display().to_string();
+        let head = format!("\nFile `{name}`:\n```\n");
+        let room = out.room().saturating_sub(head.len() + 8);
+        if room < 200 {
+            break;
+        }
+        let mut body = String::new();
+        for (n, line) in text.lines().enumerate() {
+            let _ = writeln!(body, "{:>5} | {}", n + 1, cut(line, 300));
+        }
+        if out.push_if_fits(&format!("{head}{}```\n", cut(&body, room))) {
+            files.push(name);
+        }
+    }
+    Built {
+        text: super::redact::redact(&out.text),
+        files,
+    }
+}
+
+/// Files that tell how a project is built, most telling first: build systems nfai has no
+/// detector for, then the project's own scripts, then its README; `None` for other files.
+fn build_file_rank(path: &Path) -> Option<usize> {
+    const BUILD_FILES: &[&str] = &[
+        "build.sh",
+        "build.zig",
+        "build.zig.zon",
+        "dune-project",
+        "dune",
+        "mix.exs",
+        "stack.yaml",
+        "package.yaml",
+        "cabal.project",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+        "settings.gradle",
+        "settings.gradle.kts",
+        "Package.swift",
+        "build.sbt",
+        "project.clj",
+        "deps.edn",
+        "shard.yml",
+        "rebar.config",
+        "configure",
+        "configure.ac",
+        "Makefile.am",
+        "SConstruct",
+        "BUILD",
+        "BUILD.bazel",
+        "WORKSPACE",
+        "MODULE.bazel",
+        "justfile",
+        "Justfile",
+        "Taskfile.yml",
+        "Rakefile",
+        "Gemfile",
+        "build.ninja",
+        "install.sh",
+        "default.nix",
+        "shell.nix",
+    ];
+    const BUILD_EXTENSIONS: &[&str] = &[
+        "cabal", "opam", "nimble", "gemspec", "csproj", "fsproj", "rockspec", "mk",
+    ];
+    let name = path.file_name()?.to_str()?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default();
+    let top = path.components().count() == 1;
+    if BUILD_FILES.contains(&name) || BUILD_EXTENSIONS.contains(&ext) {
+        Some(if top { 0 } else { 1 })
+    } else if top && ext == "sh" {
+        Some(2)
+    } else if top && name.to_ascii_lowercase().starts_with("readme") {
+        Some(3)
+    } else {
+        None
     }
 }
 
@@ -302,6 +442,42 @@ mod tests {
             })
             .collect();
         f
+    }
+
+    #[test]
+    fn derivation_context_lists_files_and_shows_build_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        for i in 0..300 {
+            std::fs::write(dir.path().join(format!("src/f{i:03}.c")), "int x;\n").unwrap();
+        }
+        std::fs::write(
+            dir.path().join("build.sh"),
+            "#!/bin/sh\ncc -o app src/*.c\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("README.md"), "x\n".repeat(50_000)).unwrap();
+        let env = environment(dir.path(), Some("nix (Nix) 2.8.0".into()));
+        let history = [PreviousAttempt {
+            diff: "stdenv.mkDerivation { }".into(),
+            failure: "missing_attribute: x".into(),
+        }];
+        for budget in [500, 6000] {
+            let built = derivation(dir.path(), &env, &history, budget);
+            assert!(tokens(&built.text) <= budget + 50, "{budget}");
+            assert!(built.text.contains("Nix: nix (Nix) 2.8.0; system:"));
+        }
+        let built = derivation(dir.path(), &env, &history, 6000);
+        assert!(built
+            .text
+            .contains("Files (302):\n  README.md\n  build.sh\n  src/f000.c"));
+        assert!(built.text.contains("… and 102 more"));
+        assert!(built.text.contains("    2 | cc -o app src/*.c"));
+        assert!(built.text.contains("It failed: missing_attribute: x"));
+        assert_eq!(
+            built.files[0], "build.sh",
+            "build files first, the long README cut"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod backends;
 pub mod client;
 pub mod config;
 pub mod context;
+pub mod derivation;
 pub mod keys;
 pub mod prompt;
 pub mod providers;
@@ -25,7 +26,7 @@ use serde_json::Value;
 /// transcripts record and the cache is keyed by). The user message is already redacted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prompt {
-    /// Which prompt template: `fix` or `explain`.
+    /// Which prompt template (`prompt::Task::name`).
     pub task: String,
     pub system: String,
     pub user: String,

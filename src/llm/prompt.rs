@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 /// Bumped whenever a template or the answer protocol changes: recorded in transcripts and
 /// part of the cache key.
-pub const VERSION: &str = "3";
+pub const VERSION: &str = "4";
 
 /// A task the model is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +14,8 @@ pub enum Task {
     Explain,
     /// Choosing nixpkgs attributes for commands nfai could not resolve (see `attributes`).
     Attributes,
+    /// Writing the derivation of a project no detector recognises (see `derivation`).
+    Derivation,
 }
 
 impl Task {
@@ -22,6 +24,7 @@ impl Task {
             Task::Fix => "fix",
             Task::Explain => "explain",
             Task::Attributes => "attributes",
+            Task::Derivation => "gen-derivation",
         }
     }
 
@@ -30,6 +33,7 @@ impl Task {
             Task::Fix => include_str!("../../prompts/fix.md"),
             Task::Explain => include_str!("../../prompts/explain.md"),
             Task::Attributes => include_str!("../../prompts/attributes.md"),
+            Task::Derivation => include_str!("../../prompts/gen-derivation.md"),
         }
     }
 
@@ -42,40 +46,50 @@ impl Task {
 
     /// The shape of the answer, for servers that enforce a schema.
     pub fn schema(self) -> Value {
+        let string = json!({"type": "string"});
         match self {
-            Task::Fix => json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["proposals"],
-                "properties": {"proposals": {"type": "array", "maxItems": 3, "items": {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["description", "edits"],
-                    "properties": {
-                        "description": {"type": "string"},
-                        "edits": {"type": "array", "items": {
-                            "type": "object",
-                            "additionalProperties": false,
-                            "required": ["file", "find", "replace"],
-                            "properties": {
-                                "file": {"type": "string"},
-                                "find": {"type": "string"},
-                                "replace": {"type": "string"}
-                            }
-                        }}
-                    }
-                }}}
-            }),
+            Task::Fix => proposals(json!({
+                "description": string,
+                "edits": {"type": "array", "items": object(json!({
+                    "file": string,
+                    "find": string,
+                    "replace": string
+                }))}
+            })),
             // Made per request: the candidates are an enum (see `attributes::prompt`).
             Task::Attributes => json!({"type": "object"}),
-            Task::Explain => json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["explanation"],
-                "properties": {"explanation": {"type": "string"}}
-            }),
+            Task::Derivation => {
+                let names = json!({"type": "array", "items": string});
+                proposals(json!({
+                    "description": string,
+                    "package": string,
+                    "nativeBuildInputs": names,
+                    "buildInputs": names,
+                    "devShell": names
+                }))
+            }
+            Task::Explain => object(json!({"explanation": string})),
         }
     }
+}
+
+/// An object with exactly `properties`, all required.
+fn object(properties: Value) -> Value {
+    let required: Vec<&String> = properties
+        .as_object()
+        .map(|p| p.keys().collect())
+        .unwrap_or_default();
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": required,
+        "properties": properties
+    })
+}
+
+/// `{"proposals": [...]}` of at most three objects with exactly `properties`.
+fn proposals(properties: Value) -> Value {
+    object(json!({"proposals": {"type": "array", "maxItems": 3, "items": object(properties)}}))
 }
 
 fn override_dir() -> Option<std::path::PathBuf> {

@@ -41,6 +41,20 @@ pub struct Stop {
     pub failure: String,
 }
 
+impl Stop {
+    /// Where a check that failed with `error` stopped, without the command that found it, so
+    /// that the same failure of two attempts compares equal.
+    pub fn new(level: Level, error: &str) -> Stop {
+        Stop {
+            level,
+            failure: error
+                .rsplit_once(" failed: ")
+                .map_or(error, |(_, w)| w)
+                .to_owned(),
+        }
+    }
+}
+
 /// One round, for the JSON report and the live progress line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Round {
@@ -50,6 +64,17 @@ pub struct Round {
     pub verdict: Verdict,
     /// The best attempt's failure, when none validated.
     pub failure: Option<String>,
+}
+
+impl Round {
+    /// The live progress line of this round of `of` (the failure is Nix's or the model's
+    /// words: made inert).
+    pub fn line(&self, of: usize) -> String {
+        let what = self.failure.as_deref().map_or(String::new(), |f| {
+            format!(": {}", crate::render::inert::inert(f))
+        });
+        format!("round {}/{of}: {}{what}", self.round, self.verdict.name())
+    }
 }
 
 /// Compares a round's best stop with the best so far (at first, the original failure).

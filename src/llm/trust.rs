@@ -1,7 +1,8 @@
 //! The gate every model proposal crosses before it becomes a candidate fix: it may only edit
 //! files the prompt showed, inside the project, never under `.git` or through a symlink; its
 //! text must be free of control characters and of sane size; its description is quoted so it
-//! cannot pass for nfai's words. A proposal that breaks any rule is dropped whole.
+//! cannot pass for nfai's words. A proposal that breaks any rule is dropped whole. Nix code a
+//! model writes whole (a derivation) must also stay inside the project and off the network.
 
 use std::path::{Component, Path};
 
@@ -98,6 +99,71 @@ fn same_path(a: &Path, b: &Path) -> bool {
     normal(a).is_some_and(|x| Some(x) == normal(b))
 }
 
+/// Builtins whose results depend on the machine rather than on the project, or that escape
+/// the sandbox; a model's code has no use for them.
+const IMPURE: &[&str] = &[
+    "getEnv",
+    "currentTime",
+    "currentSystem",
+    "storePath",
+    "toPath",
+    "getFlake",
+    "exec",
+    "importNative",
+    "__noChroot",
+    "__impure",
+    "impureEnvVars",
+];
+
+/// Why a Nix expression a model wrote whole may not be evaluated or built, or `Ok` when it
+/// is one expression that reads only the project and adds nothing that reaches the network
+/// (URLs, fetchers, fixed-output hashes, computed attribute names: see `nix::network`).
+pub fn code(expr: &str) -> Result<(), String> {
+    if has_controls(expr) {
+        return Err("the code contains control characters".into());
+    }
+    if expr.len() > MAX_REPLACE_BYTES {
+        return Err(format!("the code is larger than {MAX_REPLACE_BYTES} bytes"));
+    }
+    if let Some(e) = crate::nix::syntax::parse(expr).errors().first() {
+        return Err(format!("the code is not one Nix expression: {e}"));
+    }
+    let mut why = crate::nix::network::additions("", expr);
+    for (kind, token) in rnix::tokenize(expr) {
+        use rnix::SyntaxKind as K;
+        let shown = quote_model(token, 80);
+        match kind {
+            K::TOKEN_PATH_ABS | K::TOKEN_PATH_HOME | K::TOKEN_PATH_SEARCH => {
+                why.push(format!("reads {shown}, outside the project"));
+            }
+            K::TOKEN_PATH_REL if token.split('/').any(|c| c == "..") => {
+                why.push(format!("reads {shown}, which may be outside the project"));
+            }
+            K::TOKEN_IDENT | K::TOKEN_STRING_CONTENT if IMPURE.contains(&token) => {
+                why.push(format!("uses the impure {shown}"));
+            }
+            _ => {}
+        }
+    }
+    why.dedup();
+    match why.is_empty() {
+        true => Ok(()),
+        false => Err(why.join("; ")),
+    }
+}
+
+/// Whether `name` is a plain nixpkgs attribute path (`gnumake`, `python3Packages.pytest`),
+/// safe to write into a list unquoted.
+pub fn attribute_name(name: &str) -> bool {
+    name.len() <= 100
+        && name.split('.').all(|part| {
+            part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\''))
+        })
+}
+
 fn has_controls(text: &str) -> bool {
     text.chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
@@ -154,6 +220,40 @@ mod tests {
         assert!(dropped[1].contains("not one of the files it was shown"));
         assert!(dropped[2].contains("under .git"));
         assert!(dropped[5].contains("control characters"));
+    }
+
+    #[test]
+    fn model_code_stays_in_the_project_and_off_the_network() {
+        let good = "stdenv.mkDerivation {\n  pname = \"t\";\n  version = \"1\";\n  src = ./.;\n  installPhase = ''\n    sh ./build.sh \"$out\"\n  '';\n}";
+        assert_eq!(code(good), Ok(()));
+        for (bad, why) in [
+            (
+                "stdenv.mkDerivation { src = pkgs.fetchurl { url = \"http://e.org/x\"; }; }",
+                "fetcher",
+            ),
+            (
+                "stdenv.mkDerivation { name = builtins.getEnv \"HOME\"; }",
+                "impure “getEnv”",
+            ),
+            (
+                "stdenv.mkDerivation { src = import /etc/x.nix; }",
+                "“/etc/x.nix”, outside",
+            ),
+            ("stdenv.mkDerivation { src = ../other; }", "“../other”"),
+            ("stdenv.mkDerivation { __noChroot = true; }", "__noChroot"),
+            ("stdenv.mkDerivation { src = <secrets>; }", "“<secrets>”"),
+            (
+                "stdenv.mkDerivation { ${\"__no\" + \"Chroot\"} = true; }",
+                "computed attribute name",
+            ),
+            ("stdenv.mkDerivation { outputHash = \"\"; }", "fixed-output"),
+            ("{ a = 1; }; outputs = 2", "not one Nix expression"),
+        ] {
+            let e = code(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+        assert!(attribute_name("python3Packages.pytest") && attribute_name("pkg-config"));
+        assert!(!attribute_name("zlib ]; x = (import /etc") && !attribute_name("a..b"));
     }
 
     #[test]

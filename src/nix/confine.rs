@@ -149,10 +149,14 @@ fn nix_command(args: &[&str], system: &str) -> (Vec<String>, Option<Vec<String>>
         ),
         "develop" => {
             let shell = dev_shell_installable(&rest, system);
+            // Everything but the installable, so that options keep their values
+            // (`--override-input nixpkgs path:…`).
+            let installable = rest.iter().position(|w| !w.starts_with('-'));
             let options: Vec<&str> = rest
                 .iter()
-                .copied()
-                .filter(|w| w.starts_with('-'))
+                .enumerate()
+                .filter(|(i, _)| Some(*i) != installable)
+                .map(|(_, w)| *w)
                 .collect();
             let eval = strings(&[
                 &["nix"],
@@ -331,6 +335,15 @@ mod tests {
             .argv()
             .join(" ")
             .starts_with("nix print-dev-env .#dev"));
+        let c = confine(
+            &argv("nix develop /p#devShells.x.default --override-input nixpkgs path:/s"),
+            &allowed,
+            "x86_64-linux",
+        )
+        .unwrap();
+        assert!(c.eval.argv().join(" ").starts_with(
+            "nix build --no-link --dry-run --override-input nixpkgs path:/s /p#devShells.x.default"
+        ));
         let c = confine(&argv("nix-shell --run ./deploy.sh"), &allowed, "x").unwrap();
         assert_eq!(c.eval.argv()[..2], ["nix-instantiate", "shell.nix"]);
         assert!(c.build.is_none());

@@ -1,7 +1,8 @@
 //! Validation of a generated flake, in a scratch copy of the repository: rnix parse,
 //! `nix-instantiate --parse`, evaluation of every output (`nix flake check --no-build`), a build
 //! of every app and the devShell, then `command -v` of every tool inside the devShell. The
-//! scripts themselves are never run.
+//! scripts themselves are never run. A flake around a model's code is checked confined (see
+//! `nix::confine`): every step that evaluates or builds it goes through that module's type.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,7 +10,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::scratch::Scratch;
-use super::{diagnose_step, failure_level, Level};
+use super::{diagnose_step, failure_level, ConfinedChecks, Level, ModelChecks};
+use crate::nix::confine;
 use crate::nix::runner::{self, Step};
 use crate::nix::syntax;
 
@@ -42,6 +44,8 @@ pub struct FlakePlan {
     pub target: Level,
     pub nix_args: Vec<String>,
     pub step_timeout: Duration,
+    /// Set when the flake holds a model's code: the checks are confined.
+    pub model: Option<ModelChecks>,
 }
 
 #[derive(Debug, Default)]
@@ -135,6 +139,9 @@ async fn ladder(plan: &FlakePlan, out: &mut FlakeOutcome) -> Result<(), ()> {
     if plan.target == Level::Parse {
         return Ok(());
     }
+    if let Some(model) = plan.model {
+        return model_ladder(plan, model, &scratch, out).await;
+    }
     let step = nix(plan, &dir, &["flake", "check", "--no-build"], &here, &[]).await;
     let error = failure(step, &scratch, &mut out.got_hash);
     record(out, "nix flake check --no-build".into(), error)?;
@@ -143,12 +150,7 @@ async fn ladder(plan: &FlakePlan, out: &mut FlakeOutcome) -> Result<(), ()> {
         return Ok(());
     }
     let system = current_system();
-    let mut targets: Vec<String> = plan
-        .packages
-        .iter()
-        .map(|p| format!("{}#packages.{system}.\"{p}\"", dir.display()))
-        .collect();
-    targets.push(format!("{}#devShells.{system}.default", dir.display()));
+    let targets = build_targets(plan, &dir, &system);
     let step = nix(plan, &dir, &["build", "--no-link"], &targets, &[]).await;
     let error = failure(step, &scratch, &mut out.got_hash);
     let failed = error.is_some();
@@ -184,6 +186,117 @@ async fn ladder(plan: &FlakePlan, out: &mut FlakeOutcome) -> Result<(), ()> {
     }
     out.level = Some(Level::Build);
     Ok(())
+}
+
+/// The rungs after parsing for a flake around a model's code, each confined: evaluation pure
+/// and restricted to the flake and the paths the user's arguments name, builds in the sandbox
+/// of only what was inspected first, and the tools looked up on the devShell's PATH as
+/// `nix print-dev-env` gives it, so that no shell hook of the model's runs on the host. (The
+/// lock step before them evaluates no output: only the inputs, which are nfai's.)
+async fn model_ladder(
+    plan: &FlakePlan,
+    model: ModelChecks,
+    scratch: &Scratch,
+    out: &mut FlakeOutcome,
+) -> Result<(), ()> {
+    let dir = scratch.root.clone();
+    let here = [dir.display().to_string()];
+    let system = current_system();
+    let mut allowed = vec![dir.clone()];
+    allowed.extend(super::named_paths(&plan.nix_args));
+    let checks = ConfinedChecks {
+        cwd: &dir,
+        timeout: plan.step_timeout,
+        consent: model.consent,
+        scratch,
+    };
+    let run = |args: &[&str], targets: &[String], build: bool| {
+        let argv = argv(plan, args, targets, &[]);
+        let checks = &checks;
+        let confined = confine::confine(&argv, &allowed, &system);
+        async move {
+            match confined {
+                Ok(c) => checks.run(&c, build).await,
+                Err(e) => super::ConfinedOutcome {
+                    error: Some(e.to_string()),
+                    ..Default::default()
+                },
+            }
+        }
+    };
+    let eval = run(&["flake", "check", "--no-build"], &here, false).await;
+    record(
+        out,
+        "nix flake check --no-build (confined)".into(),
+        eval.error,
+    )?;
+    out.level = Some(Level::Eval);
+    if plan.target == Level::Eval {
+        return Ok(());
+    }
+    let targets = build_targets(plan, &dir, &system);
+    let build = run(&["build", "--no-link"], &targets, true).await;
+    let check = format!(
+        "nix build of {} package(s) and the devShell (sandboxed)",
+        plan.packages.len()
+    );
+    record(out, check, build.error)?;
+    if !plan.tools.is_empty() {
+        let shell = [format!("{}#devShells.{system}.default", dir.display())];
+        let env = run(&["develop"], &shell, true).await;
+        let error = env.error.or_else(|| {
+            let missing = missing_tools(&String::from_utf8_lossy(&env.stdout), &plan.tools);
+            (!missing.is_empty())
+                .then(|| format!("not on the devShell's PATH: {}", missing.join(" ")))
+        });
+        let check = format!(
+            "command -v of {} tool(s) on the devShell's PATH (nix print-dev-env)",
+            plan.tools.len()
+        );
+        record(out, check, error)?;
+    }
+    out.level = Some(Level::Build);
+    Ok(())
+}
+
+/// Every package of the plan and the devShell, as installables of the flake at `dir`.
+fn build_targets(plan: &FlakePlan, dir: &Path, system: &str) -> Vec<String> {
+    let mut targets: Vec<String> = plan
+        .packages
+        .iter()
+        .map(|p| format!("{}#packages.{system}.\"{p}\"", dir.display()))
+        .collect();
+    targets.push(format!("{}#devShells.{system}.default", dir.display()));
+    targets
+}
+
+/// The `tools` that no store directory on the PATH of a `nix print-dev-env` script holds as
+/// an executable file (what `command -v` would find, without running the shell).
+fn missing_tools(dev_env: &str, tools: &[String]) -> Vec<String> {
+    missing_tools_in(dev_env, tools, "/nix/store/")
+}
+
+/// `missing_tools` with the store at `store`.
+fn missing_tools_in(dev_env: &str, tools: &[String], store: &str) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    // The environment's own PATH is the quoted one; a later `PATH="$PATH:…"` adds the host's.
+    let path = dev_env
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("PATH='"))
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\'');
+    let dirs: Vec<&str> = path.split(':').filter(|d| d.starts_with(store)).collect();
+    tools
+        .iter()
+        .filter(|t| {
+            !dirs.iter().any(|d| {
+                std::fs::metadata(Path::new(d).join(t))
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            })
+        })
+        .cloned()
+        .collect()
 }
 
 /// Records a rung; `Err` ends the ladder.
@@ -222,14 +335,18 @@ async fn nix(
     targets: &[String],
     tail: &[String],
 ) -> Result<Step, runner::RunError> {
-    let argv: Vec<String> = std::iter::once("nix")
+    runner::run_step(&argv(plan, args, targets, tail), dir, plan.step_timeout).await
+}
+
+/// `nix <args> <targets> <nix_args> <tail>`.
+fn argv(plan: &FlakePlan, args: &[&str], targets: &[String], tail: &[String]) -> Vec<String> {
+    std::iter::once("nix")
         .chain(args.iter().copied())
         .map(String::from)
         .chain(targets.iter().cloned())
         .chain(plan.nix_args.iter().cloned())
         .chain(tail.iter().cloned())
-        .collect();
-    runner::run_step(&argv, dir, plan.step_timeout).await
+        .collect()
 }
 
 /// `args` without `--override-input NAME REF` triples.
@@ -272,6 +389,33 @@ fn failure(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tools_are_looked_up_on_the_dev_shell_path() {
+        use std::os::unix::fs::PermissionsExt;
+        let store = tempfile::tempdir().unwrap();
+        let bin = store.path().join("x-jq/bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        for (tool, mode) in [("jq", 0o755), ("notes", 0o644)] {
+            std::fs::write(bin.join(tool), "").unwrap();
+            std::fs::set_permissions(bin.join(tool), std::fs::Permissions::from_mode(mode))
+                .unwrap();
+        }
+        let store = format!("{}/", store.path().display());
+        let tools = ["jq", "notes", "make"].map(String::from);
+        // The environment's PATH, then the host's appended, which does not count.
+        let env = format!(
+            "PATH='{}:/elsewhere/bin'\nexport PATH\nPATH=\"$PATH:/usr/bin\"\n",
+            bin.display()
+        );
+        assert_eq!(missing_tools_in(&env, &tools, &store), ["notes", "make"]);
+        assert_eq!(missing_tools_in("", &tools, &store), tools);
+        assert_eq!(
+            missing_tools(&env, &tools),
+            tools,
+            "only the Nix store counts"
+        );
+    }
 
     #[test]
     fn overrides_are_left_out_of_the_lock() {

@@ -292,9 +292,6 @@ async fn model_checks(
     level: &mut Level,
     attempt: &mut Attempt,
 ) -> Result<(), String> {
-    let consent = |what: String| {
-        format!("not checked further: {what}; checking it could reach the network, so it needs your consent (--yes)")
-    };
     let added: Vec<String> = changes
         .iter()
         .filter(|c| is_nix(&c.path))
@@ -321,71 +318,135 @@ async fn model_checks(
         .map_err(|e| e.to_string())?;
     let cwd =
         map_into(&plan.cwd, &plan.root, &scratch.root).unwrap_or_else(|| scratch.root.clone());
-    let run = |argv: &nix::confine::Untrusted| {
-        let argv = argv.clone();
-        let cwd = cwd.clone();
-        async move { runner::run_untrusted(&argv, &cwd, plan.step_timeout).await }
+    let checks = ConfinedChecks {
+        cwd: &cwd,
+        timeout: plan.step_timeout,
+        consent: model.consent,
+        scratch,
     };
-    let eval = run(&confined.eval).await.map_err(|e| e.to_string())?;
-    let eval_shown = shown(confined.eval.argv(), scratch);
-    let stderr = String::from_utf8_lossy(&eval.stderr);
-    if stderr.contains(nix::confine::IGNORED_SETTING) {
-        return Err(format!(
-            "refused: the Nix daemon ignores the settings that confine the check (you are not \
-             one of its trusted users), so a model's change is not evaluated or built here: {}",
-            eval.tail(1)
-        ));
+    if confined.build.is_none() && plan.target == Level::Build {
+        // Evaluated all the same, so the proposal gets as far as it can.
+        let outcome = checks.run(&confined, false).await;
+        *level = outcome.level.unwrap_or(*level);
+        attempt.check = outcome.check;
+        return Err(outcome.error.unwrap_or_else(|| {
+            format!(
+                "checked up to evaluation only: `{}` would run what it builds, so a model's change is not built for it",
+                command.join(" ")
+            )
+        }));
     }
-    if !eval.ok() {
-        let (_, why) = failure_level(&eval, scratch);
-        return Err(format!("`{eval_shown}` failed: {why}"));
-    }
-    *level = Level::Eval;
-    attempt.check = Some(eval_shown);
-    if plan.target == Level::Eval {
-        return Ok(());
-    }
-    let Some(build) = &confined.build else {
-        return Err(format!(
-            "checked up to evaluation only: `{}` would run what it builds, so a model's change is not built for it",
-            command.join(" ")
-        ));
-    };
-    let drvs = nix::confine::to_build(&stderr);
-    if !drvs.is_empty() {
-        let show = nix::confine::Untrusted::show_derivation(&drvs);
-        let shown_drvs = run(&show).await.map_err(|e| e.to_string())?;
-        let json: serde_json::Value = serde_json::from_slice(&shown_drvs.stdout)
-            .map_err(|e| format!("reading `nix show-derivation`: {e}"))?;
-        let networked = nix::confine::networked(&json);
-        if !networked.is_empty() && !model.consent {
-            let list: Vec<String> = networked
-                .iter()
-                .map(|(drv, url)| match url {
-                    Some(u) => format!("{drv} (fetches {u})"),
-                    None => drv.clone(),
-                })
-                .collect();
-            return Err(consent(format!(
-                "building it would run fixed-output or impure derivations, which have network access: {}",
-                list.join(", ")
-            )));
+    let outcome = checks.run(&confined, plan.target == Level::Build).await;
+    *level = outcome.level.unwrap_or(*level);
+    attempt.check = outcome.check;
+    outcome.error.map_or(Ok(()), Err)
+}
+
+/// Where and how confined checks of untrusted code run.
+pub(crate) struct ConfinedChecks<'a> {
+    pub cwd: &'a Path,
+    pub timeout: Duration,
+    /// The user allowed checks that reach the network (`--yes`).
+    pub consent: bool,
+    pub scratch: &'a Scratch,
+}
+
+/// How far a confined check got.
+#[derive(Debug, Default)]
+pub(crate) struct ConfinedOutcome {
+    /// `Eval` or `Build` when that passed.
+    pub level: Option<Level>,
+    /// The last command that passed, as the user would read it.
+    pub check: Option<String>,
+    /// Why it stopped, when it failed.
+    pub error: Option<String>,
+    /// The build's standard output (what `nix print-dev-env` printed).
+    pub stdout: Vec<u8>,
+}
+
+impl ConfinedChecks<'_> {
+    /// Evaluates `confined` (refused when a daemon ignores the confinement) and with `build`
+    /// builds it in the sandbox, only after the derivations `--dry-run` listed were inspected:
+    /// fixed-output or impure ones (network access) need consent.
+    pub async fn run(&self, confined: &nix::confine::Confined, build: bool) -> ConfinedOutcome {
+        let mut out = ConfinedOutcome::default();
+        if let Err(e) = self.checks(confined, build, &mut out).await {
+            out.error = Some(e);
         }
+        out
     }
-    let step = run(build).await.map_err(|e| e.to_string())?;
-    let build_shown = shown(build.argv(), scratch);
-    if !step.ok() {
-        let (_, why) = failure_level(&step, scratch);
-        return Err(format!("`{build_shown}` failed: {why}"));
+
+    async fn checks(
+        &self,
+        confined: &nix::confine::Confined,
+        build: bool,
+        out: &mut ConfinedOutcome,
+    ) -> Result<(), String> {
+        let run = |argv: &nix::confine::Untrusted| {
+            let argv = argv.clone();
+            async move { runner::run_untrusted(&argv, self.cwd, self.timeout).await }
+        };
+        let eval = run(&confined.eval).await.map_err(|e| e.to_string())?;
+        let eval_shown = shown(confined.eval.argv(), self.scratch);
+        let stderr = String::from_utf8_lossy(&eval.stderr);
+        if stderr.contains(nix::confine::IGNORED_SETTING) {
+            return Err(format!(
+                "refused: the Nix daemon ignores the settings that confine the check (you are not \
+                 one of its trusted users), so a model's change is not evaluated or built here: {}",
+                eval.tail(1)
+            ));
+        }
+        if !eval.ok() {
+            let (_, why) = failure_level(&eval, self.scratch);
+            return Err(format!("`{eval_shown}` failed: {why}"));
+        }
+        out.level = Some(Level::Eval);
+        out.check = Some(eval_shown);
+        let Some(build_argv) = confined.build.as_ref().filter(|_| build) else {
+            return Ok(());
+        };
+        let drvs = nix::confine::to_build(&stderr);
+        if !drvs.is_empty() {
+            let show = nix::confine::Untrusted::show_derivation(&drvs);
+            let shown_drvs = run(&show).await.map_err(|e| e.to_string())?;
+            let json: serde_json::Value = serde_json::from_slice(&shown_drvs.stdout)
+                .map_err(|e| format!("reading `nix show-derivation`: {e}"))?;
+            let networked = nix::confine::networked(&json);
+            if !networked.is_empty() && !self.consent {
+                let list: Vec<String> = networked
+                    .iter()
+                    .map(|(drv, url)| match url {
+                        Some(u) => format!("{drv} (fetches {u})"),
+                        None => drv.clone(),
+                    })
+                    .collect();
+                return Err(consent(format!(
+                    "building it would run fixed-output or impure derivations, which have network access: {}",
+                    list.join(", ")
+                )));
+            }
+        }
+        let step = run(build_argv).await.map_err(|e| e.to_string())?;
+        let build_shown = shown(build_argv.argv(), self.scratch);
+        if !step.ok() {
+            let (_, why) = failure_level(&step, self.scratch);
+            return Err(format!("`{build_shown}` failed: {why}"));
+        }
+        out.level = Some(Level::Build);
+        out.check = Some(build_shown);
+        out.stdout = step.stdout;
+        Ok(())
     }
-    *level = Level::Build;
-    attempt.check = Some(build_shown);
-    Ok(())
+}
+
+/// Why a check stops short: what it would do needs the user's consent.
+fn consent(what: String) -> String {
+    format!("not checked further: {what}; checking it could reach the network, so it needs your consent (--yes)")
 }
 
 /// Directories the user's own command names (`path:/abs/nixpkgs`, `-I /x`, `/abs/file.nix`):
 /// a confined evaluation may read them, since the user chose them.
-fn named_paths(argv: &[String]) -> Vec<PathBuf> {
+pub(crate) fn named_paths(argv: &[String]) -> Vec<PathBuf> {
     argv.iter()
         .filter_map(|a| {
             let a = a.split(['#', '?']).next()?;

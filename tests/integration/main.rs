@@ -5,6 +5,7 @@ mod commit;
 mod common;
 mod explain_failure;
 mod fix;
+mod gen_derivation;
 mod gen_flake;
 mod hardening;
 mod llm;
