@@ -6,6 +6,7 @@
 pub mod config;
 pub mod devshell;
 pub mod flake;
+pub mod lex;
 pub mod recognize;
 pub mod repo;
 pub mod rules;
