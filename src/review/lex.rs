@@ -73,6 +73,7 @@ pub fn lex(text: &str, out: &mut Tokens) -> Result<(), GaveUp> {
         i: 0,
         frames: Vec::new(),
         out,
+        run: None,
     };
     lexer.run()
 }
@@ -82,6 +83,8 @@ struct Lexer<'a> {
     i: usize,
     frames: Vec<Frame>,
     out: &'a mut Tokens,
+    /// The end of the last run of path characters read for a guess, and the guess.
+    run: Option<(usize, Shape)>,
 }
 
 impl Lexer<'_> {
@@ -388,8 +391,15 @@ impl Lexer<'_> {
 
     /// rnix's guess for a token not starting with `/` or `~`: it reads the run of path
     /// characters (for a `<`, also `<` and `/`; otherwise not `/`) and looks at what follows.
-    fn shape(&self, start: usize) -> Result<Shape, GaveUp> {
+    fn shape(&mut self, start: usize) -> Result<Shape, GaveUp> {
         let search = self.s[start] == b'<';
+        // A token starting inside the last run (`b` of `a.b.c`) ends the same run and sees
+        // the same characters after it: without this, dotted paths cost quadratic time.
+        if let (false, Some((end, shape))) = (search, self.run) {
+            if start < end {
+                return Ok(shape);
+            }
+        }
         let mut end = start;
         let mut underscore = false;
         while let Some(c) = self.at(end) {
@@ -403,15 +413,21 @@ impl Lexer<'_> {
             underscore |= c == b'_';
             end += 1;
         }
-        Ok(match (self.at(end), self.at(end + 1)) {
+        let shape = match (self.at(end), self.at(end + 1)) {
             (Some(b'/'), Some(b'/' | b'*')) => Shape::Other,
             // Whether it is Unicode whitespace decides.
             (Some(b'/'), Some(c)) if !c.is_ascii() => return Err(GaveUp),
             (Some(b'/'), Some(c)) if !is_space(c) => Shape::Path,
             (Some(b'>'), _) => Shape::Search,
-            (Some(b':'), Some(c)) if uri_char(c) && !underscore => Shape::Uri,
+            (Some(b':'), Some(c)) if uri_char(c) => {
+                // Depends on the underscores from the start: not reused.
+                self.run = None;
+                return Ok(if underscore { Shape::Other } else { Shape::Uri });
+            }
             _ => Shape::Other,
-        })
+        };
+        self.run = (!search).then_some((end, shape));
+        Ok(shape)
     }
 }
 
@@ -502,6 +518,7 @@ mod tests {
         "a\u{a0}b \"ü\" # ü\n ü",
         "./x${y}z/w ./x/${y}${z}",
         "a\x0bb\x0c\r\n",
+        "a.b:c a_b.c:d a.b_c:d x.y.z/w config.a.b.c = 1; a.b>c",
     ];
 
     #[test]

@@ -112,8 +112,10 @@ impl Prefilter {
                 }
             }
         }
+        // Leftmost-first matching, for its SIMD prefilter; see `woken` for why it finds every
+        // word that occurs.
         let ac = AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .build(&words)
             .expect("trigger words build an automaton");
         Prefilter {
@@ -140,8 +142,13 @@ impl Prefilter {
     /// The rules woken by `text`.
     fn woken(&self, text: &str) -> u64 {
         let mut set = 0;
-        for m in self.ac.find_overlapping_iter(text) {
+        // Searching again from just after each match's start finds the words overlapping
+        // it; none starts where another does, as none is a prefix of another (a test checks
+        // the registry's words).
+        let mut at = 0;
+        while let Some(m) = self.ac.find(aho_corasick::Input::new(text).range(at..)) {
             set |= self.wakes[m.pattern().as_usize()];
+            at = m.start() + 1;
         }
         set
     }
@@ -495,6 +502,28 @@ mod tests {
             classify("containers/app.Dockerfile", "app.Dockerfile"),
             Some(Some(Kind::Container))
         );
+    }
+
+    #[test]
+    fn no_trigger_word_is_a_prefix_of_another() {
+        let words: Vec<&str> = super::super::RULES
+            .iter()
+            .flat_map(|r| r.triggers().iter().copied())
+            .collect();
+        for a in &words {
+            for b in &words {
+                assert!(a == b || !a.starts_with(b), "{b} is a prefix of {a}");
+            }
+        }
+    }
+
+    #[test]
+    fn overlapping_words_are_all_found() {
+        let rules: Vec<&dyn Rule> = super::super::RULES.to_vec();
+        let p = Prefilter::new(&rules);
+        let words = p.woken("fetchTarballowUnfree");
+        assert_eq!(words, p.woken("fetchTarball") | p.woken("allowUnfree"));
+        assert_ne!(p.woken("fetchTarball"), p.woken("allowUnfree"));
     }
 
     #[test]
