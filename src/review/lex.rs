@@ -166,33 +166,15 @@ impl Lexer<'_> {
             };
             let at = self.i + off;
             match (self.s[at], self.at(at + 1), self.at(at + 2)) {
-                (b'"', _, _) => {
-                    self.content(start, at);
-                    self.i = at + 1;
-                    self.frames.pop();
-                    self.out.push(TOKEN_STRING_END);
-                    return Ok(());
-                }
+                (b'"', _, _) => return self.end_piece(start, at, 1, false),
                 (b'\\', Some(_), _) => self.i = at + 2,
                 (b'\'', Some(b'\''), Some(b'\'' | b'$')) => self.i = at + 3,
                 (b'\'', Some(b'\''), Some(b'\\')) if at + 3 < self.s.len() => self.i = at + 4,
                 (b'\'', Some(b'\''), Some(b'\\')) => return Err(GaveUp),
-                (b'\'', Some(b'\''), _) => {
-                    self.content(start, at);
-                    self.i = at + 2;
-                    self.frames.pop();
-                    self.out.push(TOKEN_STRING_END);
-                    return Ok(());
-                }
+                (b'\'', Some(b'\''), _) => return self.end_piece(start, at, 2, false),
                 (b'\'', Some(_), _) => self.i = at + 1,
                 (b'$', Some(b'$'), _) => self.i = at + 2,
-                (b'$', Some(b'{'), _) => {
-                    self.content(start, at);
-                    self.i = at + 2;
-                    self.frames.push(Frame::Interpol { braces: 0 });
-                    self.out.push(TOKEN_INTERPOL_START);
-                    return Ok(());
-                }
+                (b'$', Some(b'{'), _) => return self.end_piece(start, at, 2, true),
                 (b'$', _, _) => self.i = at + 1,
                 // A backslash or quote at the very end.
                 _ => return Err(GaveUp),
@@ -200,11 +182,28 @@ impl Lexer<'_> {
         }
     }
 
-    /// rnix leaves out empty string pieces.
-    fn content(&mut self, start: usize, end: usize) {
-        if end > start {
+    /// Ends the string's piece from `start` at `at`, before a delimiter of `len` bytes: the
+    /// string's end, or an interpolation's start.
+    fn end_piece(
+        &mut self,
+        start: usize,
+        at: usize,
+        len: usize,
+        interpolation: bool,
+    ) -> Result<(), GaveUp> {
+        // rnix leaves out empty pieces.
+        if at > start {
             self.out.push(TOKEN_STRING_CONTENT);
         }
+        self.i = at + len;
+        if interpolation {
+            self.frames.push(Frame::Interpol { braces: 0 });
+            self.out.push(TOKEN_INTERPOL_START);
+        } else {
+            self.frames.pop();
+            self.out.push(TOKEN_STRING_END);
+        }
+        Ok(())
     }
 
     /// One token outside strings.
