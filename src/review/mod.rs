@@ -7,6 +7,7 @@ pub mod ci;
 pub mod config;
 pub mod devshell;
 pub mod flake;
+pub mod lex;
 pub mod makefile;
 pub mod recognize;
 pub mod repo;

@@ -6,6 +6,8 @@
 
 use rnix::SyntaxKind::{self, *};
 
+use super::lex::{self, Tokens};
+
 /// How deep expressions may nest before the recogniser hands the file to rnix.
 const MAX_DEPTH: usize = 256;
 
@@ -23,32 +25,35 @@ pub fn kinds_mask(kinds: &[SyntaxKind]) -> u64 {
     kinds.iter().fold(0, |m, &k| m | bit(k))
 }
 
-fn bit(kind: SyntaxKind) -> u64 {
+pub(super) fn bit(kind: SyntaxKind) -> u64 {
     1u64.checked_shl(u32::from(kind as u16)).unwrap_or(0)
 }
 
 /// Recognises `text` and notes the token kinds in it.
 pub fn check(text: &str) -> Check {
-    let mut kinds = Vec::new();
-    let mut raw = Vec::new();
-    let mut seen = 0;
-    for (i, (kind, _)) in rnix::tokenize(text).enumerate() {
-        seen |= bit(kind);
-        if !matches!(kind, TOKEN_WHITESPACE | TOKEN_COMMENT) {
-            kinds.push(kind);
-            raw.push(i);
+    thread_local! {
+        // Reused from file to file: the walk checks tens of thousands.
+        static TOKENS: std::cell::RefCell<Tokens> = std::cell::RefCell::default();
+    }
+    TOKENS.with_borrow_mut(|tokens| {
+        if lex::lex(text, tokens).is_err() {
+            // rnix's own tokenizer for what the fast lexer leaves to it.
+            tokens.clear();
+            for (kind, _) in rnix::tokenize(text) {
+                tokens.push(kind);
+            }
         }
-    }
-    let mut p = Parser {
-        kinds: &kinds,
-        raw: &raw,
-        pos: 0,
-        depth: 0,
-    };
-    Check {
-        parses: p.expr().is_some() && p.peek().is_none(),
-        kinds: seen,
-    }
+        let mut p = Parser {
+            kinds: &tokens.kinds,
+            raw: &tokens.raw,
+            pos: 0,
+            depth: 0,
+        };
+        Check {
+            parses: p.expr().is_some() && p.peek().is_none(),
+            kinds: tokens.seen,
+        }
+    })
 }
 
 /// A cursor over the significant tokens (no whitespace or comments).

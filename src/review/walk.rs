@@ -112,8 +112,10 @@ impl Prefilter {
                 }
             }
         }
+        // Leftmost-first matching, for its SIMD prefilter; see `woken` for why it finds every
+        // word that occurs.
         let ac = AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .build(&words)
             .expect("trigger words build an automaton");
         Prefilter {
@@ -140,8 +142,13 @@ impl Prefilter {
     /// The rules woken by `text`.
     fn woken(&self, text: &str) -> u64 {
         let mut set = 0;
-        for m in self.ac.find_overlapping_iter(text) {
+        // Searching again from just after each match's start finds the words overlapping
+        // it; none starts where another does, as none is a prefix of another (a test checks
+        // the registry's words).
+        let mut at = 0;
+        while let Some(m) = self.ac.find(aho_corasick::Input::new(text).range(at..)) {
             set |= self.wakes[m.pattern().as_usize()];
+            at = m.start() + 1;
         }
         set
     }
@@ -171,6 +178,7 @@ pub fn walk(root: &Path, config: &Config, active: &[&'static dyn Rule], ctx: &Co
         let mut local = Local {
             work: &work,
             acc: Walked::default(),
+            buf: Vec::new(),
             shared: &shared,
         };
         Box::new(move |entry| local.visit(entry))
@@ -194,6 +202,8 @@ struct Work<'a> {
 struct Local<'a> {
     work: &'a Work<'a>,
     acc: Walked,
+    /// Reused for every file the thread reads.
+    buf: Vec<u8>,
     shared: &'a Mutex<Walked>,
 }
 
@@ -250,10 +260,16 @@ impl Local<'_> {
     }
 
     fn file(&mut self, path: &Path, rel: String, kind: Option<Kind>) {
-        let Some(text) = self.read(path, &rel, kind.is_some()) else {
-            return;
-        };
-        let Some(kind) = kind.or_else(|| by_shebang(&rel, &text)) else {
+        // The thread's read buffer, lent out for this file and given back.
+        let mut buf = std::mem::take(&mut self.buf);
+        if let Some(text) = self.read(path, &rel, kind.is_some(), &mut buf) {
+            self.text(rel, kind, text);
+        }
+        self.buf = buf;
+    }
+
+    fn text(&mut self, rel: String, kind: Option<Kind>, text: &str) {
+        let Some(kind) = kind.or_else(|| by_shebang(&rel, text)) else {
             return;
         };
         let work = self.work;
@@ -266,23 +282,23 @@ impl Local<'_> {
                 let words = if is_flake {
                     u64::MAX
                 } else {
-                    work.prefilter.woken(&text)
+                    work.prefilter.woken(text)
                 };
                 let (woken, parses) = if words != 0 {
                     // Parsed anyway: the token rules run on the tree too (tokenising
                     // twice would cost more than they do).
                     (words | work.prefilter.token_rules(), false)
                 } else {
-                    let check = super::recognize::check(&text);
+                    let check = super::recognize::check(text);
                     (work.prefilter.woken_by_tokens(check.kinds), check.parses)
                 };
                 if woken != 0 || !parses {
                     self.acc.stats.parsed += 1;
-                    let parse = crate::nix::syntax::parse(&text);
+                    let parse = crate::nix::syntax::parse(text);
                     let root = parse.syntax();
                     let file = NixFile {
                         rel: &rel,
-                        text: &text,
+                        text,
                         root: &root,
                         errors: parse.errors(),
                     };
@@ -297,7 +313,7 @@ impl Local<'_> {
             Kind::Script | Kind::Ci => {
                 let file = TextFile {
                     rel: &rel,
-                    text: &text,
+                    text,
                     kind,
                 };
                 for r in work.active {
@@ -307,15 +323,15 @@ impl Local<'_> {
             _ => {}
         }
         if memchr::memmem::find(text.as_bytes(), suppression::MARKER.as_bytes()).is_some() {
-            let sups = suppression::parse(&text);
+            let sups = suppression::parse(text);
             for r in work.active {
-                r.check_suppressions(&rel, &text, &sups, &mut self.acc.findings);
+                r.check_suppressions(&rel, text, &sups, &mut self.acc.findings);
             }
             self.acc.suppressions.insert(rel.clone(), sups);
         }
         let keep = match kind {
             Kind::Nix => is_flake,
-            Kind::Doc => mentions_nix_environment(&text),
+            Kind::Doc => mentions_nix_environment(text),
             _ => true,
         };
         self.acc.files.push(Entry {
@@ -323,7 +339,7 @@ impl Local<'_> {
             kind,
         });
         if keep {
-            self.acc.texts.insert(rel, text);
+            self.acc.texts.insert(rel, text.to_owned());
         }
     }
 
@@ -334,40 +350,42 @@ impl Local<'_> {
         });
     }
 
-    /// The file's text, or `None` when it cannot be read as text: listed as skipped when
-    /// the file is one the review needs (`known`); an extensionless file that is huge,
-    /// binary or not UTF-8 is simply not a script.
-    fn read(&mut self, path: &Path, rel: &str, known: bool) -> Option<String> {
-        // One open and one fstat per file: the walk is dominated by system calls.
-        let read = std::fs::File::open(path).and_then(|mut f| {
-            let len = f.metadata()?.len();
-            if len > MAX_FILE_BYTES {
-                return Ok(None);
-            }
-            let mut bytes = Vec::with_capacity(len as usize + 1);
-            std::io::Read::read_to_end(&mut f, &mut bytes)?;
-            Ok(Some(bytes))
+    /// The file's text, read into `buf`, or `None` when it cannot be read as text: listed
+    /// as skipped when the file is one the review needs (`known`); an extensionless file
+    /// that is huge, binary or not UTF-8 is simply not a script.
+    fn read<'b>(
+        &mut self,
+        path: &Path,
+        rel: &str,
+        known: bool,
+        buf: &'b mut Vec<u8>,
+    ) -> Option<&'b str> {
+        // Only open, read to the end and close: the walk is dominated by system calls, and
+        // `File::read_to_end` would add a stat and a seek to size its buffer.
+        buf.clear();
+        let read = std::fs::File::open(path).and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES + 1), buf)
         });
-        let bytes = match read {
-            Ok(Some(b)) => b,
-            Ok(None) => {
+        match read {
+            Ok(n) if n as u64 > MAX_FILE_BYTES => {
                 if known {
                     self.skip(rel, &format!("larger than {} MiB", MAX_FILE_BYTES >> 20));
                 }
                 return None;
             }
+            Ok(_) => {}
             Err(e) => {
                 self.skip(rel, &format!("cannot read: {e}"));
                 return None;
             }
-        };
-        if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
+        }
+        if memchr::memchr(0, &buf[..buf.len().min(BINARY_PROBE)]).is_some() {
             if known {
                 self.skip(rel, "binary file");
             }
             return None;
         }
-        match String::from_utf8(bytes) {
+        match std::str::from_utf8(buf) {
             Ok(t) => Some(t),
             Err(_) => {
                 if known {
@@ -484,6 +502,28 @@ mod tests {
             classify("containers/app.Dockerfile", "app.Dockerfile"),
             Some(Some(Kind::Container))
         );
+    }
+
+    #[test]
+    fn no_trigger_word_is_a_prefix_of_another() {
+        let words: Vec<&str> = super::super::RULES
+            .iter()
+            .flat_map(|r| r.triggers().iter().copied())
+            .collect();
+        for a in &words {
+            for b in &words {
+                assert!(a == b || !a.starts_with(b), "{b} is a prefix of {a}");
+            }
+        }
+    }
+
+    #[test]
+    fn overlapping_words_are_all_found() {
+        let rules: Vec<&dyn Rule> = super::super::RULES.to_vec();
+        let p = Prefilter::new(&rules);
+        let words = p.woken("fetchTarballowUnfree");
+        assert_eq!(words, p.woken("fetchTarball") | p.woken("allowUnfree"));
+        assert_ne!(p.woken("fetchTarball"), p.woken("allowUnfree"));
     }
 
     #[test]
