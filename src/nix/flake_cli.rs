@@ -1,7 +1,8 @@
 //! The `nix flake` command line that updates one input, in the spelling the user's Nix (or
 //! Lix) understands, decided from `nix --version`.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 /// How the installed Nix updates one flake input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,30 +73,45 @@ fn major_minor(version: &str) -> Option<(u32, u32)> {
     Some((major, minor.parse().ok()?))
 }
 
-/// The user's update syntax, asked of `nix --version` at most once, and only when a
-/// finding needs a command (most reviews need none, and spawning Nix costs time).
+/// The user's update syntax, asked of `nix --version` at most once.
 pub struct NixCli {
     probe: fn() -> Option<String>,
+    /// The probe already running beside the caller's work (`detect`).
+    started: Mutex<Option<JoinHandle<Option<String>>>>,
     syntax: OnceLock<UpdateSyntax>,
 }
 
 impl NixCli {
-    /// Asks the installed `nix` when first needed.
+    /// Asks the installed `nix` in the background from now on: spawning Nix takes about as
+    /// long as reviewing a mid-sized repository, so it runs beside the walk instead of after it.
     pub fn detect() -> NixCli {
-        NixCli::from_probe(super::runner::nix_version)
+        let cli = NixCli::from_probe(super::runner::nix_version);
+        let probe = std::thread::spawn(super::runner::nix_version);
+        *cli.started.lock().unwrap_or_else(|e| e.into_inner()) = Some(probe);
+        cli
     }
 
     /// Asks `probe` (which answers like `nix --version`) when first needed.
     pub const fn from_probe(probe: fn() -> Option<String>) -> NixCli {
         NixCli {
             probe,
+            started: Mutex::new(None),
             syntax: OnceLock::new(),
         }
     }
 
     pub fn syntax(&self) -> UpdateSyntax {
         *self.syntax.get_or_init(|| {
-            (self.probe)().map_or(UpdateSyntax::Unknown, |v| UpdateSyntax::from_version(&v))
+            let started = self
+                .started
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            let answer = match started {
+                Some(probe) => probe.join().ok().flatten(),
+                None => (self.probe)(),
+            };
+            answer.map_or(UpdateSyntax::Unknown, |v| UpdateSyntax::from_version(&v))
         })
     }
 
