@@ -10,6 +10,8 @@ use super::triggers::{Filter, Triggers};
 use super::{ansi, prefix};
 
 const CHUNK: usize = 4 << 20;
+/// Logs shorter than this are searched by the trigger automaton alone (see `scan`).
+const SMALL_LOG: usize = 1 << 20;
 /// A "line" longer than this is cut, so a log without newlines cannot grow the buffer forever.
 const MAX_LINE: usize = 1 << 20;
 /// Longest text kept for one line.
@@ -171,7 +173,15 @@ impl<'a> Scanner<'a> {
     /// trigger word, found in parallel, and the lines of open blocks, in order.
     fn scan(&mut self, chunk: &[u8]) {
         let triggers = self.triggers;
-        let filter = self.filter.get_or_insert_with(|| triggers.filter(chunk));
+        let filter = self.filter.get_or_insert_with(|| {
+            // Choosing the grams reads the whole sample and registers a few hundred thousand
+            // grams: worth it on a long log, not on one that fits a fraction of a chunk.
+            if chunk.len() < SMALL_LOG {
+                triggers.exhaustive()
+            } else {
+                triggers.filter(chunk)
+            }
+        });
         let (candidates, total) = candidate_lines(chunk, filter);
         let base = self.newlines;
         let mut next = candidates.iter().peekable();

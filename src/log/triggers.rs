@@ -66,25 +66,33 @@ impl Triggers {
             .map(|(start, _)| start)
     }
 
-    /// A filter whose grams are, for each word, the ones least frequent in `sample` (the start
-    /// of the log it will search), so probes rarely stop on noise.
-    pub fn filter(&self, sample: &[u8]) -> Filter<'_> {
-        let mut filter = Filter {
+    /// A filter that runs the automaton over every byte: for short logs, where choosing
+    /// grams costs more than it saves, and for words too short to have grams.
+    pub fn exhaustive(&self) -> Filter<'_> {
+        Filter {
             triggers: self,
             table: vec![false; TABLE_SIZE]
                 .into_boxed_slice()
                 .try_into()
                 .expect("TABLE_SIZE entries"),
             anchors: HashMap::default(),
-            exhaustive: false,
-        };
+            exhaustive: true,
+        }
+    }
+
+    /// A filter whose grams are, for each word, the ones least frequent in `sample` (the start
+    /// of the log it will search), so probes rarely stop on noise.
+    pub fn filter(&self, sample: &[u8]) -> Filter<'_> {
         // A word has a gram at each offset inside it and one either side of it, whose
         // outer byte is any byte (as 256 grams); it registers STRIDE neighbouring ones.
         let offsets = |w: &[u8]| -1..=(w.len() as isize + 1 - GRAM as isize);
         if self.words.iter().any(|w| offsets(w).count() < STRIDE) {
-            filter.exhaustive = true;
-            return filter;
+            return self.exhaustive();
         }
+        let mut filter = Filter {
+            exhaustive: false,
+            ..self.exhaustive()
+        };
         let (counts, probes) = gram_counts(sample);
         // In counts scaled by 256: the occurrences in the sample, and the probes that land on
         // the gram's table entry by chance.
