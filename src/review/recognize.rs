@@ -207,7 +207,8 @@ impl Parser<'_> {
         loop {
             match self.bump()? {
                 TOKEN_R_BRACE => return Some(()),
-                TOKEN_ELLIPSIS => {}
+                // Nix's grammar takes `...` only last (`{ ..., a }` is a syntax error).
+                TOKEN_ELLIPSIS => return self.expect(TOKEN_R_BRACE),
                 TOKEN_IDENT => {
                     if self.peek()? == TOKEN_QUESTION {
                         self.bump();
@@ -502,6 +503,9 @@ mod tests {
             "a < b < c",
             "a + !b",
             "a == b != c",
+            // Found by the review_syntax fuzz target: `...` before other arguments.
+            "{ ..., stdenv, openssl }: stdenv",
+            "{ a, ..., }: a",
         ] {
             assert!(!parses(text), "{text}");
             assert!(
