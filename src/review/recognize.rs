@@ -293,9 +293,10 @@ impl Parser<'_> {
     }
 
     fn atom(&mut self) -> Option<()> {
+        // `or` as a plain identifier is valid only in some places, which rnix and Nix do not
+        // agree on: such a file is left to rnix.
         match self.peek()? {
-            TOKEN_INTEGER | TOKEN_FLOAT | TOKEN_IDENT | TOKEN_OR | TOKEN_URI
-            | TOKEN_PATH_SEARCH => {
+            TOKEN_INTEGER | TOKEN_FLOAT | TOKEN_IDENT | TOKEN_URI | TOKEN_PATH_SEARCH => {
                 self.bump();
                 Some(())
             }
@@ -506,6 +507,7 @@ mod tests {
             // Found by the review_syntax fuzz target: `...` before other arguments.
             "{ ..., stdenv, openssl }: stdenv",
             "{ a, ..., }: a",
+            " or\n\n> p",
         ] {
             assert!(!parses(text), "{text}");
             assert!(
