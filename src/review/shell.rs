@@ -174,6 +174,15 @@ const PREFIXES: &[&str] = &[
     "sudo", "xargs", "env", "nohup",
 ];
 
+/// Each line of `text` with its byte offset and its code: the part before a ` #` comment.
+pub fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str, &str)> {
+    text.split_inclusive('\n').scan(0, |offset, line| {
+        let start = *offset;
+        *offset += line.len();
+        Some((start, line, line.split(" #").next().unwrap_or(line)))
+    })
+}
+
 /// The programs a script runs, each with the byte range of its first use.
 pub fn commands(text: &str) -> Vec<(String, Range<usize>)> {
     let functions = functions(text);

@@ -157,27 +157,20 @@ fn sarif_validates_against_the_2_1_0_schema() {
     let validator = jsonschema::draft4::new(&schema).expect("the SARIF schema compiles");
     // Skipped files are tool notifications with a location.
     let hostile = hostile_tree();
-    let out = nfai()
-        .args(["review", "--format", "sarif"])
-        .arg(hostile.path())
-        .output()
-        .unwrap();
-    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sarif_of = |dir: &std::path::Path| -> serde_json::Value {
+        let out = nfai()
+            .args(["review", "--format", "sarif"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let sarif = sarif_of(hostile.path());
     assert!(validator.is_valid(&sarif), "{sarif:#}");
     // The CI fixture: findings in YAML, Groovy and Makefiles, fixes among them.
-    let out = nfai()
-        .args(["review", "--format", "sarif"])
-        .arg(fixtures().join("review/ci-violations"))
-        .output()
-        .unwrap();
-    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sarif = sarif_of(&fixtures().join("review/ci-violations"));
     assert!(validator.is_valid(&sarif), "{sarif:#}");
-    let out = nfai()
-        .args(["review", "--format", "sarif"])
-        .arg(fixtures().join("review/violations"))
-        .output()
-        .unwrap();
-    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sarif = sarif_of(&fixtures().join("review/violations"));
     let errors: Vec<String> = validator
         .iter_errors(&sarif)
         .map(|e| format!("{e} at {}", e.instance_path()))

@@ -33,11 +33,7 @@ After (pass what it needed through the flake instead):
         if !matches!(file.kind, Kind::Script | Kind::Ci) || !file.text.contains(FLAG) {
             return;
         }
-        let mut offset = 0;
-        for line in file.text.split_inclusive('\n') {
-            let start = offset;
-            offset += line.len();
-            let code = line.split(" #").next().unwrap_or(line);
+        for (start, line, code) in crate::review::shell::code_lines(file.text) {
             if line.trim_start().starts_with('#') || !code.contains("nix") || asks_system(code) {
                 continue;
             }

@@ -68,11 +68,7 @@ After (declare `jq` in the flake's dev shell, run the script in it):
         if file.kind != Kind::Script {
             return;
         }
-        let mut offset = 0;
-        for line in file.text.split_inclusive('\n') {
-            let start = offset;
-            offset += line.len();
-            let code = line.split(" #").next().unwrap_or(line);
+        for (start, _, code) in crate::review::shell::code_lines(file.text) {
             if code.trim_start().starts_with('#') {
                 continue;
             }
