@@ -156,7 +156,7 @@ fn nixpkgs_names(project: &Project) -> Vec<String> {
         .filter(|f| f.path.file_name() == Some("flake.nix".as_ref()))
     {
         for input in syntax::flake_inputs(&f.root) {
-            let url = input.url.as_ref().map_or("", |(u, _)| u.as_str());
+            let url = input.url.as_ref().map_or("", |u| u.value.as_str());
             let by_url =
                 url.to_ascii_lowercase().contains("nixpkgs") || url.contains("nixexprs.tar");
             if (by_url || input.name.contains("nixpkgs")) && !names.contains(&input.name) {

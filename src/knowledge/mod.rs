@@ -15,10 +15,41 @@ const LIBRARIES_TSV: &str = include_str!("data/libraries.tsv");
 static COMMANDS: LazyLock<HashMap<&'static str, &'static str>> =
     LazyLock::new(|| parse(COMMANDS_TSV));
 
-/// Derived from the nix-index database (see its header): every `bin/` name nixpkgs ships. The
-/// curated table above decides the canonical name where both know a command.
-static COMMANDS_INDEX: LazyLock<HashMap<&'static str, &'static str>> =
-    LazyLock::new(|| parse(COMMANDS_INDEX_TSV));
+/// Derived from the nix-index database (see its header): every `bin/` name nixpkgs ships,
+/// sorted. The curated table above decides the canonical name where both know a command.
+/// Its 44,000 rows are bisected in place: building a map of them cost more than review spends
+/// on a mid-sized repository's scripts.
+fn indexed_command(command: &str) -> Option<&'static str> {
+    bisect(rows(COMMANDS_INDEX_TSV), command)
+}
+
+/// A data file's rows: all but the leading comment lines.
+fn rows(tsv: &'static str) -> &'static str {
+    let mut body = tsv;
+    while body.starts_with('#') {
+        body = body.split_once('\n').map_or("", |(_, rest)| rest);
+    }
+    body
+}
+
+/// The value of `key` in `key<TAB>value` rows sorted by key.
+fn bisect(rows: &'static str, key: &str) -> Option<&'static str> {
+    let bytes = rows.as_bytes();
+    // `lo` is always a row's start; `hi` a row's start or the end.
+    let (mut lo, mut hi) = (0, rows.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let start = memchr::memrchr(b'\n', &bytes[lo..mid]).map_or(lo, |i| lo + i + 1);
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(rows.len(), |i| start + i);
+        let (k, v) = rows[start..end].split_once('\t')?;
+        match key.cmp(k) {
+            std::cmp::Ordering::Less => hi = start,
+            std::cmp::Ordering::Greater => lo = end + 1,
+            std::cmp::Ordering::Equal => return Some(v.trim()),
+        }
+    }
+    None
+}
 
 /// Keyed by (kind, name): `lib`, `h` or `py`, as documented in the data file.
 static LIBRARIES: LazyLock<HashMap<(&'static str, &'static str), &'static str>> =
@@ -48,8 +79,11 @@ fn parse(tsv: &'static str) -> HashMap<&'static str, &'static str> {
 pub fn command_attributes() -> impl Iterator<Item = &'static str> {
     let mut all: Vec<&'static str> = COMMANDS
         .values()
-        .chain(COMMANDS_INDEX.values())
         .copied()
+        .chain(
+            data_lines(COMMANDS_INDEX_TSV)
+                .filter_map(|l| l.split_once('\t').map(|(_, v)| v.trim())),
+        )
         .collect();
     all.sort_unstable();
     all.dedup();
@@ -60,8 +94,8 @@ pub fn command_attributes() -> impl Iterator<Item = &'static str> {
 pub fn for_command(command: &str) -> Option<&'static str> {
     COMMANDS
         .get(command)
-        .or_else(|| COMMANDS_INDEX.get(command))
         .copied()
+        .or_else(|| indexed_command(command))
 }
 
 fn lib(name: &str) -> Option<&'static str> {
@@ -182,6 +216,28 @@ mod tests {
         check_rows("commands.tsv", COMMANDS_TSV, 2, 1);
         check_rows("commands-index.tsv", COMMANDS_INDEX_TSV, 2, 1);
         check_rows("libraries.tsv", LIBRARIES_TSV, 3, 2);
+    }
+
+    #[test]
+    fn the_index_is_sorted_and_every_row_is_found() {
+        let body = rows(COMMANDS_INDEX_TSV);
+        let keys: Vec<&str> = body
+            .lines()
+            .map(|l| l.split('\t').next().unwrap())
+            .collect();
+        assert!(
+            keys.windows(2).all(|w| w[0] < w[1]),
+            "sorted, without repeats"
+        );
+        for line in body.lines() {
+            let (k, v) = line.split_once('\t').unwrap();
+            assert_eq!(bisect(body, k), Some(v.trim()), "{k}");
+        }
+        for absent in ["", "0", "zzzzzz", "carg", "cargo-", "\u{10ffff}"] {
+            assert_eq!(bisect(body, absent), None, "{absent}");
+        }
+        assert_eq!(bisect("a\t1\nc\t3\n", "b"), None);
+        assert_eq!(bisect("a\t1\nc\t3", "c"), Some("3"));
     }
 
     #[test]

@@ -18,6 +18,26 @@ pub fn range(node: &SyntaxNode) -> Range<usize> {
     usize::from(r.start())..usize::from(r.end())
 }
 
+/// The node of `kind` that spans exactly `range`, e.g. a binding found earlier by range.
+pub fn node_at(root: &SyntaxNode, range: Range<usize>, kind: SyntaxKind) -> Option<SyntaxNode> {
+    let text_range = rnix::TextRange::new(
+        u32::try_from(range.start).ok()?.into(),
+        u32::try_from(range.end).ok()?.into(),
+    );
+    if !root.text_range().contains_range(text_range) {
+        return None;
+    }
+    let element = root.covering_element(text_range);
+    let start = match element {
+        rnix::NodeOrToken::Node(n) => n,
+        rnix::NodeOrToken::Token(t) => t.parent()?,
+    };
+    start
+        .ancestors()
+        .take_while(|n| n.text_range() == text_range)
+        .find(|n| n.kind() == kind)
+}
+
 /// The expression a file evaluates to, looking through parentheses, `let ... in` and
 /// lambdas (`{ pkgs, ... }: { ... }`), which is where modules and flakes keep their attrs.
 pub fn body_attrset(root: &SyntaxNode) -> Option<SyntaxNode> {
@@ -220,23 +240,42 @@ pub fn line_end(text: &str, offset: usize) -> usize {
         .map_or(text.len(), |i| offset + i + 1)
 }
 
-/// One input a flake.nix declares.
+/// One input a flake.nix declares. Places are byte ranges, not nodes, so that a flake's
+/// reading can move between threads (rowan's nodes cannot).
 #[derive(Debug, Clone, Default)]
 pub struct FlakeInput {
     pub name: String,
-    /// The `url` string (or the shorthand `inputs.x = "url"`), with the string node.
-    pub url: Option<(String, SyntaxNode)>,
+    /// The `url` string (or the shorthand `inputs.x = "url"`).
+    pub url: Option<InputUrl>,
     /// `inputs.x.follows = "y"`.
     pub follows: Option<String>,
     /// `inputs.x.inputs.a.follows = "b"` as (a, b); deeper,
     /// `inputs.x.inputs.a.inputs.c.follows = "b"` as (a/c, b).
     pub nested_follows: Vec<(String, String)>,
     /// The first binding that mentions the input: where a finding about it points.
-    pub node: Option<SyntaxNode>,
+    pub at: Option<Range<usize>>,
     /// An attribute-style spec (`type = "github"; owner = ...`) rather than a URL.
     pub attribute_spec: bool,
     /// Implied by an argument of `outputs` that `inputs` does not declare.
     pub implicit: bool,
+}
+
+/// An input's `url` string: its value, the string's range and its content's range.
+#[derive(Debug, Clone)]
+pub struct InputUrl {
+    pub value: String,
+    pub range: Range<usize>,
+    pub content: Option<Range<usize>>,
+}
+
+impl InputUrl {
+    fn of(value: String, node: &SyntaxNode) -> InputUrl {
+        InputUrl {
+            value,
+            range: range(node),
+            content: string_content_range(node),
+        }
+    }
 }
 
 /// The inputs of a flake.nix: from `inputs`, plus the arguments of `outputs` that `inputs`
@@ -257,7 +296,7 @@ pub fn flake_inputs(root: &SyntaxNode) -> Vec<FlakeInput> {
             None => {
                 inputs.push(FlakeInput {
                     name: name.clone(),
-                    node: Some(b.node.clone()),
+                    at: Some(range(&b.node)),
                     ..Default::default()
                 });
                 inputs.len() - 1
@@ -268,10 +307,10 @@ pub fn flake_inputs(root: &SyntaxNode) -> Vec<FlakeInput> {
         match &b.path[2..] {
             [] => {
                 if let Some(url) = literal {
-                    input.url = Some((url, b.value.clone()));
+                    input.url = Some(InputUrl::of(url, &b.value));
                 }
             }
-            [k] if k == "url" => input.url = literal.map(|u| (u, b.value.clone())),
+            [k] if k == "url" => input.url = literal.map(|u| InputUrl::of(u, &b.value)),
             [k] if k == "follows" => input.follows = literal,
             [k] if matches!(k.as_str(), "type" | "owner" | "repo" | "path") => {
                 input.attribute_spec = true
@@ -301,7 +340,7 @@ pub fn flake_inputs(root: &SyntaxNode) -> Vec<FlakeInput> {
                 if formal != "self" && !inputs.iter().any(|i| i.name == formal) {
                     inputs.push(FlakeInput {
                         name: formal,
-                        node: Some(outputs.node.clone()),
+                        at: Some(range(&outputs.node)),
                         implicit: true,
                         ..Default::default()
                     });
@@ -333,6 +372,20 @@ mod tests {
     }
 
     #[test]
+    fn finds_a_node_again_by_its_range() {
+        let root = tree("{ inputs.a.url = \"x\"; b = 1; }");
+        let binding = root
+            .descendants()
+            .find(|n| n.kind() == SyntaxKind::NODE_ATTRPATH_VALUE)
+            .unwrap();
+        let again = node_at(&root, range(&binding), SyntaxKind::NODE_ATTRPATH_VALUE).unwrap();
+        assert_eq!(again, binding);
+        // A range no node of that kind spans exactly.
+        assert!(node_at(&root, 2..5, SyntaxKind::NODE_ATTRPATH_VALUE).is_none());
+        assert!(node_at(&root, 0..999, SyntaxKind::NODE_ATTR_SET).is_none());
+    }
+
+    #[test]
     fn reads_flake_inputs_in_every_spelling() {
         let root = tree(
             r#"{
@@ -353,7 +406,7 @@ mod tests {
                 ("a/b".to_owned(), "nixpkgs".to_owned())
             ]
         );
-        assert_eq!(inputs[2].url.as_ref().unwrap().0, "nixpkgs");
+        assert_eq!(inputs[2].url.as_ref().unwrap().value, "nixpkgs");
         assert!(inputs[3].attribute_spec && inputs[4].implicit);
     }
 

@@ -9,21 +9,27 @@ use serde_json::Value;
 use super::devshell::DevShells;
 use crate::nix::syntax::{self, FlakeInput};
 
-/// A flake.nix and, when present, its flake.lock.
+/// A flake.nix and, when present, its flake.lock. It holds no rowan nodes (`root` makes a
+/// cursor over the kept parse), so flakes are read on the walk's threads and checked on
+/// several.
 pub struct Flake {
     /// The flake's directory relative to the reviewed root (`""` for the root).
     pub dir: String,
     pub nix_rel: String,
     pub text: String,
-    pub root: SyntaxNode,
+    parse: rnix::Parse<syntax::Root>,
     pub inputs: Vec<FlakeInput>,
+    /// Attached by `Repo::build`: the walk reads flake.lock on its own.
     pub lock: Option<Result<Lock, String>>,
     pub devshells: DevShells,
+    /// The directories its `templates` output offers.
+    pub template_dirs: Vec<String>,
 }
 
 impl Flake {
-    pub fn new(nix_rel: &str, text: String, lock: Option<(String, &str)>) -> Flake {
-        let root = syntax::parse(&text).syntax();
+    /// A flake.nix from its text and its parse.
+    pub fn new(nix_rel: &str, text: String, parse: rnix::Parse<syntax::Root>) -> Flake {
+        let root = parse.syntax();
         let inputs = syntax::flake_inputs(&root);
         let devshells = DevShells::of_flake(&root);
         let dir = nix_rel
@@ -31,16 +37,22 @@ impl Flake {
             .unwrap_or("")
             .trim_end_matches('/')
             .to_owned();
-        let lock = lock.map(|(rel, text)| Lock::parse(&rel, text).map_err(|e| e.to_string()));
+        let template_dirs = template_dirs(&root, &dir);
         Flake {
             dir,
             nix_rel: nix_rel.to_owned(),
             text,
-            root,
+            parse,
             inputs,
-            lock,
+            lock: None,
             devshells,
+            template_dirs,
         }
+    }
+
+    /// The syntax tree of flake.nix.
+    pub fn root(&self) -> SyntaxNode {
+        self.parse.syntax()
     }
 
     /// `name` inside the flake's directory, relative to the reviewed root.
@@ -68,37 +80,12 @@ impl Flake {
         self.inputs.iter().find(|i| i.name == name)
     }
 
-    /// The directories (relative to the reviewed root) that the flake's `templates` output
-    /// offers: `templates.<name>.path = ./dir;`, also when built in a `let`.
-    pub fn template_dirs(&self) -> Vec<String> {
-        self.root
-            .descendants()
-            .filter(|n| n.kind() == SyntaxKind::NODE_PATH_REL)
-            .filter(|n| {
-                n.parent().is_some_and(|b| {
-                    b.kind() == SyntaxKind::NODE_ATTRPATH_VALUE
-                        && syntax::full_path(&b).last().is_some_and(|k| k == "path")
-                })
-            })
-            .filter(|n| {
-                n.ancestors()
-                    .filter(|a| a.kind() == SyntaxKind::NODE_ATTRPATH_VALUE)
-                    .any(|a| {
-                        syntax::full_path(&a)
-                            .first()
-                            .is_some_and(|k| k == "templates")
-                    })
-            })
-            .filter_map(|n| super::repo::normalize(&self.dir, &n.text().to_string()))
-            .collect()
-    }
-
     /// The attrsets that make up `outputs`, through lambdas, `let`, parentheses, `//` and
     /// flake-utils' `eachDefaultSystem`, with whether the system level is implied there
     /// (inside `eachDefaultSystem`).
     pub fn output_sets(&self) -> Vec<(SyntaxNode, bool)> {
         let mut sets = Vec::new();
-        let outputs = syntax::body_attrset(&self.root).and_then(|top| {
+        let outputs = syntax::body_attrset(&self.root()).and_then(|top| {
             syntax::bindings(&top)
                 .into_iter()
                 .find(|b| b.path == ["outputs"])
@@ -112,7 +99,7 @@ impl Flake {
     /// The `{ … }` entry of `outputs`' argument `name` when nothing refers to it: not the
     /// body, not another argument's default, and no `inputs@` name that could pass it on.
     pub fn unused_argument(&self, name: &str) -> Option<SyntaxNode> {
-        let lambda = syntax::body_attrset(&self.root)
+        let lambda = syntax::body_attrset(&self.root())
             .and_then(|top| {
                 syntax::bindings(&top)
                     .into_iter()
@@ -146,12 +133,36 @@ impl Flake {
 
     /// Whether the flake has a top-level `description`.
     pub fn has_description(&self) -> bool {
-        syntax::body_attrset(&self.root).is_some_and(|set| {
+        syntax::body_attrset(&self.root()).is_some_and(|set| {
             syntax::bindings(&set)
                 .iter()
                 .any(|b| b.path == ["description"])
         })
     }
+}
+
+/// The directories (relative to the reviewed root) that a flake in `dir` offers in its
+/// `templates` output: `templates.<name>.path = ./dir;`, also when built in a `let`.
+fn template_dirs(root: &SyntaxNode, dir: &str) -> Vec<String> {
+    root.descendants()
+        .filter(|n| n.kind() == SyntaxKind::NODE_PATH_REL)
+        .filter(|n| {
+            n.parent().is_some_and(|b| {
+                b.kind() == SyntaxKind::NODE_ATTRPATH_VALUE
+                    && syntax::full_path(&b).last().is_some_and(|k| k == "path")
+            })
+        })
+        .filter(|n| {
+            n.ancestors()
+                .filter(|a| a.kind() == SyntaxKind::NODE_ATTRPATH_VALUE)
+                .any(|a| {
+                    syntax::full_path(&a)
+                        .first()
+                        .is_some_and(|k| k == "templates")
+                })
+        })
+        .filter_map(|n| super::repo::normalize(dir, &n.text().to_string()))
+        .collect()
 }
 
 /// Whether an identifier refers to a variable: not an attribute name (`x.name`,
@@ -312,6 +323,10 @@ impl Lock {
 mod tests {
     use super::*;
 
+    fn flake(rel: &str, text: &str) -> Flake {
+        Flake::new(rel, text.to_owned(), syntax::parse(text))
+    }
+
     const LOCK: &str = r#"{
   "nodes": {
     "nixpkgs": { "locked": { "type": "github", "owner": "NixOS", "repo": "nixpkgs", "rev": "abc", "narHash": "sha256-x", "lastModified": 1 }, "original": { "type": "github", "owner": "NixOS", "repo": "nixpkgs" } },
@@ -343,10 +358,9 @@ mod tests {
 
     #[test]
     fn flake_paths_are_relative_to_the_root() {
-        let f = Flake::new(
+        let f = flake(
             "tools/x/flake.nix",
-            "{ inputs.a.url = \"github:o/a\"; outputs = _: { }; }".into(),
-            None,
+            "{ inputs.a.url = \"github:o/a\"; outputs = _: { }; }",
         );
         assert_eq!(
             (f.dir.as_str(), f.path("flake.lock")),
@@ -359,7 +373,7 @@ mod tests {
     fn finds_arguments_nothing_refers_to() {
         let unused = |outputs: &str| {
             let text = format!("{{ inputs.a.url = \"github:o/a\"; outputs = {outputs}; }}");
-            let f = Flake::new("flake.nix", text, None);
+            let f = flake("flake.nix", &text);
             f.unused_argument("x").map(|e| e.text().to_string())
         };
         assert_eq!(unused("{ self, x }: { }").as_deref(), Some("x"));
@@ -389,9 +403,9 @@ mod tests {
     fn finds_the_templates_a_flake_offers() {
         // The shapes of home-manager's and devenv's flakes.
         let text = "{ description = \"x\"; outputs = { self }: { templates = let t = { path = ./templates/a; description = \"A\"; }; in { a = t; b = { path = ../b; }; default = self.templates.a; }; packages.path = ./not-a-template; }; }";
-        let f = Flake::new("sub/flake.nix", text.into(), None);
-        assert_eq!(f.template_dirs(), ["sub/templates/a", "b"]);
+        let f = flake("sub/flake.nix", text);
+        assert_eq!(f.template_dirs, ["sub/templates/a", "b"]);
         assert!(f.has_description());
-        assert!(!Flake::new("flake.nix", "{ outputs = _: { }; }".into(), None).has_description());
+        assert!(!flake("flake.nix", "{ outputs = _: { }; }").has_description());
     }
 }

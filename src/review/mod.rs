@@ -19,6 +19,7 @@ pub mod walk;
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -278,6 +279,8 @@ pub trait Rule: Sync {
     }
     fn check_nix(&self, _file: &NixFile, _ctx: &Context, _out: &mut Vec<Finding>) {}
     fn check_text(&self, _file: &TextFile, _ctx: &Context, _out: &mut Vec<Finding>) {}
+    /// Runs after the walk; `out` starts with the rule's own findings from the walk, so
+    /// that the rule can fold them.
     fn check_repo(&self, _repo: &Repo, _ctx: &Context, _out: &mut Vec<Finding>) {}
     /// Called for every file that carries suppression comments.
     fn check_suppressions(
@@ -439,19 +442,19 @@ pub fn review(opts: &Options) -> Result<Report, ReviewError> {
             });
         }
     }
-    let walked = walk::walk(&opts.root, &config, &active, &ctx);
+    // git answers beside the walk.
+    let (walked, git_state) = std::thread::scope(|s| {
+        let git_state = git
+            .is_some()
+            .then(|| s.spawn(|| repo::GitState::read(&opts.root, commit_range.as_deref())));
+        let walked = walk::walk(&opts.root, &config, &active, &ctx);
+        let git_state =
+            git_state.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        (walked, git_state)
+    });
     notes.extend(walked.notes);
-    let mut findings = walked.findings;
-    let repo = Repo::build(
-        &opts.root,
-        walked.files,
-        walked.texts,
-        git.is_some(),
-        commit_range.as_deref(),
-    )?;
-    for r in &active {
-        r.check_repo(&repo, &ctx, &mut findings);
-    }
+    let repo = Repo::build(&opts.root, walked.contents, git_state.transpose()?);
+    let mut findings = check_repo(&active, &repo, &ctx, walked.findings);
 
     findings.retain(|f| !suppression::suppressed(f, &walked.suppressions));
     for f in &mut findings {
@@ -471,6 +474,9 @@ pub fn review(opts: &Options) -> Result<Report, ReviewError> {
     findings.dedup_by(|a, b| {
         a.code == b.code && a.file == b.file && a.span == b.span && a.message == b.message
     });
+    // Freeing a large repository's trees and locks takes tens of milliseconds: it happens
+    // beside the report's rendering instead of before it.
+    std::thread::spawn(move || drop(repo));
     Ok(Report {
         findings,
         notes,
@@ -478,6 +484,47 @@ pub fn review(opts: &Options) -> Result<Report, ReviewError> {
         stats: walked.stats,
         commit_range: if git.is_some() { commit_range } else { None },
     })
+}
+
+/// Runs the repo-level checks, rules shared out over the cores, each rule given its own
+/// findings from the walk; gives all findings in the rules' order whatever the scheduling.
+fn check_repo(
+    active: &[&'static dyn Rule],
+    repo: &Repo,
+    ctx: &Context,
+    walk_findings: Vec<Finding>,
+) -> Vec<Finding> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut slots: Vec<Mutex<Vec<Finding>>> = active.iter().map(|_| Mutex::default()).collect();
+    let mut others = Vec::new();
+    for f in walk_findings {
+        match active.iter().position(|r| r.code() == f.code) {
+            Some(i) => slots[i].get_mut().expect("not shared yet").push(f),
+            None => others.push(f),
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut i = next.fetch_add(1, Ordering::Relaxed);
+        while let Some(rule) = active.get(i) {
+            let mut slot = slots[i].lock().expect("each slot is taken once");
+            rule.check_repo(repo, ctx, &mut slot);
+            i = next.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|s| {
+        for _ in 1..threads.min(active.len()) {
+            s.spawn(work);
+        }
+        work();
+    });
+    others.extend(
+        slots
+            .into_iter()
+            .flat_map(|slot| slot.into_inner().expect("no rule panicked")),
+    );
+    others
 }
 
 /// Suppressions found in the walk, by file.

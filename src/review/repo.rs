@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::flake::Flake;
+use super::flake::{Flake, Lock};
 use super::walk::{Entry, Kind};
 use crate::git::{Commit, GitError, TrackedFile};
 
@@ -23,59 +23,103 @@ pub struct Repo {
     by_dir: HashMap<String, Vec<usize>>,
 }
 
+/// What the walk read for the repo-level rules: the files, the texts it kept, and the
+/// flakes and locks it read on its threads.
+#[derive(Default)]
+pub struct Contents {
+    pub files: Vec<Entry>,
+    pub texts: HashMap<String, String>,
+    /// The flake.nix files, their locks not attached yet.
+    pub flakes: Vec<Flake>,
+    /// The flake.lock files by path: read, or why they could not be.
+    pub locks: HashMap<String, Result<Lock, String>>,
+}
+
+impl Contents {
+    pub fn merge(&mut self, other: Contents) {
+        self.files.extend(other.files);
+        self.texts.extend(other.texts);
+        self.flakes.extend(other.flakes);
+        self.locks.extend(other.locks);
+    }
+
+    /// Contents of files in memory, with the flakes and locks among them read.
+    #[cfg(test)]
+    pub fn of_texts(files: Vec<Entry>, texts: HashMap<String, String>) -> Contents {
+        let mut contents = Contents {
+            files,
+            ..Contents::default()
+        };
+        for e in &contents.files {
+            let Some(text) = texts.get(&e.rel) else {
+                continue;
+            };
+            if e.kind == Kind::Lock {
+                let lock = Lock::parse(&e.rel, text).map_err(|e| e.to_string());
+                contents.locks.insert(e.rel.clone(), lock);
+            } else if e.kind == Kind::Nix && is_flake(&e.rel) {
+                let parse = crate::nix::syntax::parse(text);
+                contents
+                    .flakes
+                    .push(Flake::new(&e.rel, text.clone(), parse));
+            }
+        }
+        contents.texts = texts;
+        contents
+    }
+}
+
+/// Whether `rel` names a flake.nix.
+pub fn is_flake(rel: &str) -> bool {
+    rel == "flake.nix" || rel.ends_with("/flake.nix")
+}
+
 pub struct GitState {
     pub tracked: Vec<TrackedFile>,
     /// The commits under review and their range, when a range was given.
     pub commits: Option<(String, Vec<Commit>)>,
 }
 
-impl Repo {
-    pub fn build(
-        root: &Path,
-        files: Vec<Entry>,
-        texts: HashMap<String, String>,
-        is_git: bool,
-        commit_range: Option<&str>,
-    ) -> Result<Repo, GitError> {
-        let flake_rels: Vec<String> = files
-            .iter()
-            .filter(|e| {
-                e.kind == Kind::Nix && (e.rel == "flake.nix" || e.rel.ends_with("/flake.nix"))
-            })
-            .map(|e| e.rel.clone())
-            .collect();
-        let flakes: Vec<Flake> = flake_rels
-            .into_iter()
-            .filter_map(|rel| {
-                let text = texts.get(&rel)?.clone();
-                let lock_rel = format!("{}flake.lock", rel.strip_suffix("flake.nix").unwrap_or(""));
-                let lock = texts.get(&lock_rel).map(|t| (lock_rel.clone(), t.as_str()));
-                Some(Flake::new(&rel, text, lock))
-            })
-            .collect();
-        let git = if is_git {
-            let commits = match commit_range {
-                Some(range) => Some((range.to_owned(), crate::git::commits(root, range)?)),
-                None => None,
-            };
-            Some(GitState {
-                tracked: crate::git::tracked_files(root)?,
-                commits,
-            })
-        } else {
-            None
+impl GitState {
+    /// Asks git about the repository at `root`: its index, and the commits of `range`.
+    pub fn read(root: &Path, range: Option<&str>) -> Result<GitState, GitError> {
+        let commits = match range {
+            Some(range) => Some((range.to_owned(), crate::git::commits(root, range)?)),
+            None => None,
         };
+        Ok(GitState {
+            tracked: crate::git::tracked_files(root)?,
+            commits,
+        })
+    }
+}
+
+impl Repo {
+    pub fn build(root: &Path, contents: Contents, git: Option<GitState>) -> Repo {
+        let Contents {
+            files,
+            texts,
+            mut flakes,
+            mut locks,
+        } = contents;
+        flakes.sort_by(|a, b| a.nix_rel.cmp(&b.nix_rel));
+        for flake in &mut flakes {
+            flake.lock = locks.remove(&flake.path("flake.lock"));
+        }
         let flake_dirs = flakes
             .iter()
             .enumerate()
             .map(|(i, f): (usize, &Flake)| (f.dir.clone(), i))
             .collect();
-        let templates = flakes.iter().flat_map(Flake::template_dirs).collect();
+        let templates = flakes
+            .iter()
+            .flat_map(|f| f.template_dirs.iter().cloned())
+            .collect();
         let mut by_dir: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, e) in files.iter().enumerate() {
             by_dir.entry(parent(&e.rel).to_owned()).or_default().push(i);
         }
-        Ok(Repo {
+        Repo {
             root: root.to_owned(),
             files,
             texts,
@@ -84,7 +128,7 @@ impl Repo {
             flake_dirs,
             templates,
             by_dir,
-        })
+        }
     }
 
     pub fn text(&self, rel: &str) -> Option<&str> {
@@ -218,7 +262,8 @@ mod tests {
                 "{ outputs = _: { }; }".to_owned(),
             ),
         ]);
-        let repo = Repo::build(Path::new("."), files, texts, false, None).unwrap();
+        let contents = Contents::of_texts(files, texts);
+        let repo = Repo::build(Path::new("."), contents, None);
         assert_eq!(repo.flake_for("tools/x/run.sh").unwrap().dir, "tools/x");
         assert_eq!(repo.flake_for("tools/y/run.sh").unwrap().dir, "");
         assert!(repo.has_file("flake.nix") && !repo.has_file("flake.lock"));

@@ -2,17 +2,19 @@
 //! files, and runs the per-file rules on each thread. Every Nix file's syntax is checked once
 //! on the walker's thread: rnix parses it when a rule's trigger word occurs in it; otherwise
 //! the recogniser (`recognize`) checks it and lists its token kinds, and rnix parses it only
-//! when a rule's trigger token occurs or the recogniser rejects it. Only regular files are
+//! when a rule's trigger token occurs or the recogniser rejects it. flake.nix and flake.lock
+//! files are read for the repo-level rules there too. Only regular files are
 //! read; files the review needs but cannot read (special, unreadable, huge, binary) are
 //! listed as skipped.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
 use aho_corasick::AhoCorasick;
 use ignore::{DirEntry, WalkBuilder, WalkState};
 
+use super::flake::{Flake, Lock};
+use super::repo::{is_flake, Contents};
 use super::{
     suppression, Config, Context, Finding, NixFile, Note, Rule, Stats, Suppressions, TextFile,
 };
@@ -51,9 +53,8 @@ pub struct Entry {
 /// Everything the walk learned.
 #[derive(Default)]
 pub struct Walked {
-    pub files: Vec<Entry>,
-    /// The contents of the files repo-level rules read (not of every Nix file).
-    pub texts: HashMap<String, String>,
+    /// What the repo-level rules read (not every Nix file's text).
+    pub contents: Contents,
     pub findings: Vec<Finding>,
     pub suppressions: Suppressions,
     pub notes: Vec<Note>,
@@ -64,8 +65,7 @@ pub struct Walked {
 
 impl Walked {
     fn merge(&mut self, other: Walked) {
-        self.files.extend(other.files);
-        self.texts.extend(other.texts);
+        self.contents.merge(other.contents);
         self.findings.extend(other.findings);
         self.suppressions.extend(other.suppressions);
         self.notes.extend(other.notes);
@@ -184,7 +184,7 @@ pub fn walk(root: &Path, config: &Config, active: &[&'static dyn Rule], ctx: &Co
         Box::new(move |entry| local.visit(entry))
     });
     let mut walked = shared.into_inner().expect("no walker thread panicked");
-    walked.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    walked.contents.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     walked.notes.sort_by(|a, b| a.file.cmp(&b.file));
     walked.skipped.sort_by(|a, b| a.file.cmp(&b.file));
     walked
@@ -273,7 +273,7 @@ impl Local<'_> {
             return;
         };
         let work = self.work;
-        let is_flake = rel == "flake.nix" || rel.ends_with("/flake.nix");
+        let is_flake = is_flake(&rel);
         match kind {
             Kind::Nix => {
                 self.acc.stats.nix_files += 1;
@@ -308,7 +308,16 @@ impl Local<'_> {
                             r.check_nix(&file, work.ctx, &mut self.acc.findings);
                         }
                     }
+                    if is_flake {
+                        // Read here, on the walk's threads, rather than after the walk.
+                        let flake = Flake::new(&rel, text.to_owned(), parse);
+                        self.acc.contents.flakes.push(flake);
+                    }
                 }
+            }
+            Kind::Lock => {
+                let lock = Lock::parse(&rel, text).map_err(|e| e.to_string());
+                self.acc.contents.locks.insert(rel.clone(), lock);
             }
             Kind::Script | Kind::Ci => {
                 let file = TextFile {
@@ -334,12 +343,12 @@ impl Local<'_> {
             Kind::Doc => mentions_nix_environment(text),
             _ => true,
         };
-        self.acc.files.push(Entry {
+        self.acc.contents.files.push(Entry {
             rel: rel.clone(),
             kind,
         });
         if keep {
-            self.acc.texts.insert(rel, text.to_owned());
+            self.acc.contents.texts.insert(rel, text.to_owned());
         }
     }
 

@@ -255,7 +255,8 @@ pub(crate) mod testing {
             .iter()
             .map(|(r, t)| (r.to_string(), t.to_string()))
             .collect();
-        Repo::build(Path::new("/nonexistent"), entries, texts, false, None).unwrap()
+        let contents = crate::review::repo::Contents::of_texts(entries, texts);
+        Repo::build(Path::new("/nonexistent"), contents, None)
     }
 
     /// `text` with the finding's fix applied.

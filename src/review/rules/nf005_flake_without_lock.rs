@@ -44,7 +44,7 @@ After:
             let Some(first) = inputs.first() else {
                 continue;
             };
-            let at = first.node.as_ref().map_or(0..0, crate::nix::syntax::range);
+            let at = first.at.clone().unwrap_or(0..0);
             // Inputs all commented out: the flake has none of its own, only `outputs`
             // arguments that Nix takes from the registry.
             let message = if inputs.iter().all(|i| i.implicit) {

@@ -1,7 +1,6 @@
 //! NF006: flake.lock does not match the inputs flake.nix declares.
 
 use super::lock_command;
-use crate::nix::syntax::range;
 use crate::review::flake::{Flake, InputRef, Lock};
 use crate::review::repo::Repo;
 use crate::review::{Context, Finding, Rule, Severity};
@@ -56,7 +55,7 @@ impl LockOutOfSync {
     fn compare(&self, flake: &Flake, lock: &Lock, out: &mut Vec<Finding>) {
         let locked = lock.root_inputs();
         let mut at_nix = |input: &crate::nix::syntax::FlakeInput, message: String| {
-            let r = input.node.as_ref().map_or(0..0, range);
+            let r = input.at.clone().unwrap_or(0..0);
             out.push(
                 Finding::new(self, message)
                     .at(&flake.nix_rel, &flake.text, r)
@@ -110,7 +109,7 @@ impl LockOutOfSync {
                     );
                 }
             }
-            if let Some((url, _)) = &input.url {
+            if let Some(crate::nix::syntax::InputUrl { value: url, .. }) = &input.url {
                 if let Some(why) = url_mismatch(
                     url,
                     &lock

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::nix::edit::TextEdit;
-use crate::nix::syntax::{attrpath_keys, indent_at, line_end, range, Kind};
+use crate::nix::syntax::{attrpath_keys, indent_at, line_end, node_at, range, Kind};
 use crate::review::flake::{Flake, InputRef, Lock};
 use crate::review::repo::Repo;
 use crate::review::{Context, Finding, Rule};
@@ -234,9 +234,9 @@ impl DuplicateNixpkgs {
             ),
         )
         .command(super::lock_command(flake));
-        f = match decl.and_then(|d| d.node.as_ref()) {
-            Some(node) => f
-                .at(&flake.nix_rel, &flake.text, range(node))
+        f = match decl.and_then(|d| d.at.clone()) {
+            Some(at) => f
+                .at(&flake.nix_rel, &flake.text, at)
                 .related(lock.rel.clone()),
             None => f
                 .at(&lock.rel, &lock.text, lock.node_range(top))
@@ -262,8 +262,9 @@ impl DuplicateNixpkgs {
             _ => {}
         }
         let fix = decl
-            .and_then(|d| d.node.as_ref())
-            .and_then(|node| follows_edit(flake, node, &keys, target));
+            .and_then(|d| d.at.clone())
+            .and_then(|at| node_at(&flake.root(), at, Kind::NODE_ATTRPATH_VALUE))
+            .and_then(|node| follows_edit(flake, &node, &keys, target));
         Some(match fix {
             Some(edit) => f.fix(format!("add `{line}`"), vec![edit]),
             None => {
@@ -291,7 +292,7 @@ fn follows_keys(input: &str, path: &[String]) -> Vec<String> {
 
 /// Whether flake.nix binds `keys`, in whatever nesting.
 fn declared(flake: &Flake, keys: &[String]) -> bool {
-    crate::nix::syntax::body_attrset(&flake.root).is_some_and(|top| {
+    crate::nix::syntax::body_attrset(&flake.root()).is_some_and(|top| {
         crate::nix::syntax::bindings(&top)
             .iter()
             .any(|b| b.path == keys)

@@ -5,7 +5,7 @@ use std::ops::Range;
 use rnix::{SyntaxElement, SyntaxNode};
 
 use crate::nix::edit::TextEdit;
-use crate::nix::syntax::{line_end, range, string_content_range, FlakeInput, Kind};
+use crate::nix::syntax::{line_end, range, FlakeInput, InputUrl, Kind};
 use crate::review::flake::Flake;
 use crate::review::repo::Repo;
 use crate::review::{Context, Finding, Rule};
@@ -47,22 +47,27 @@ and locked for nothing: `nfai review --fix` removes it (`{ self, nixpkgs, utils 
                     out.push(self.implicit(flake, input));
                     continue;
                 }
-                let Some((url, node)) = &input.url else {
+                let Some(url) = &input.url else {
                     continue;
                 };
+                let InputUrl {
+                    value: url,
+                    range: at,
+                    content,
+                } = url;
                 let Some(id) = indirect_id(url) else { continue };
                 let mut f = Finding::new(
                     self,
                     format!("input `{}` is the registry reference `{url}`", input.name),
                 )
-                .at(&flake.nix_rel, &flake.text, range(node));
+                .at(&flake.nix_rel, &flake.text, at.clone());
                 let (id, branch) = id.split_once('/').unwrap_or((id, "nixos-unstable"));
-                match string_content_range(node) {
+                match content {
                     Some(content) if id == "nixpkgs" => {
                         let pinned = format!("{NIXPKGS}/{branch}");
                         f = f.fix(
                             format!("use `{pinned}`"),
-                            vec![TextEdit::replace(&flake.nix_rel, content, pinned)],
+                            vec![TextEdit::replace(&flake.nix_rel, content.clone(), pinned)],
                         );
                         f = f.command(super::update_input_command(ctx, flake, &input.name));
                     }
@@ -80,7 +85,7 @@ impl IndirectInput {
     fn implicit(&self, flake: &Flake, input: &FlakeInput) -> Finding {
         let name = &input.name;
         let Some(entry) = flake.unused_argument(name) else {
-            let r = input.node.as_ref().map_or(0..0, range);
+            let r = input.at.clone().unwrap_or(0..0);
             return Finding::new(self, format!("`{name}` is an argument of outputs but not an input: Nix takes it from the flake registry"))
                 .at(&flake.nix_rel, &flake.text, r)
                 .help(format!("declare it: `inputs.{name}.url = \"...\";`"));

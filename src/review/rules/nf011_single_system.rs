@@ -73,7 +73,7 @@ After:
     }
     fn check_repo(&self, repo: &Repo, _ctx: &Context, out: &mut Vec<Finding>) {
         for flake in repo.flakes.iter().filter(|f| !repo.is_template(f)) {
-            check(self, &flake.nix_rel, &flake.text, &flake.root, out);
+            check(self, &flake.nix_rel, &flake.text, &flake.root(), out);
         }
     }
 }
