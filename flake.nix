@@ -26,6 +26,8 @@
           ./Cargo.toml
           ./Cargo.lock
           ./src
+          # the model's instructions, compiled in
+          ./prompts
           (lib.fileset.maybeMissing ./tests)
           (lib.fileset.maybeMissing ./benches)
           (lib.fileset.maybeMissing ./fixtures)

@@ -2,11 +2,13 @@
 //! recipes under docs/ci, the pre-commit hooks, the GitHub job summary and the flake's outputs.
 
 use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Output};
 
 use nfai::nix::syntax::{self, Kind};
 use serde_norway::Value;
 
-use crate::common::{fixtures, nfai, nix_available, repo};
+use crate::common::{copy_dir, fixtures, nfai, nix_available, repo, NIX_CONFIG};
 
 #[test]
 fn completions_for_every_shell_and_man_pages() {
@@ -200,8 +202,8 @@ fn job_summary_is_appended_when_asked() {
     assert!(!out.stderr.contains(&b'\r'));
 }
 
-/// The flake exposes what users and CI expect; checked statically, since nixpkgs is not
-/// available offline.
+/// The flake exposes what users and CI expect, checked in its syntax (`flake_builds_and_runs`
+/// builds it).
 #[test]
 fn flake_outputs() {
     let text = fs::read_to_string(repo().join("flake.nix")).unwrap();
@@ -273,4 +275,129 @@ fn flake_outputs() {
             .assert()
             .success();
     }
+}
+
+/// `nix build` and `nix run` of this repository's own flake, for real: its source set, its
+/// package with completions and man pages, its app. nixpkgs cannot be fetched here, so it
+/// stands in as the stub with the host's Rust toolchain behind
+/// `rustPlatform.buildRustPackage` (fixtures/nixpkgs-host-rust), the crates vendored from
+/// Cargo.lock, and the toolchain, the C compiler and libc lent to the sandbox. The first run
+/// compiles every crate (about two minutes on two cores); later runs reuse the target
+/// directory.
+#[test]
+fn flake_builds_and_runs() {
+    if !nix_available("flake_builds_and_runs") {
+        return;
+    }
+    // Nix copies a git checkout's tracked files only; any other directory whole, target/ too.
+    assert!(
+        repo().join(".git").exists(),
+        "flake_builds_and_runs builds the flake of a git checkout"
+    );
+    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("flake-check");
+    let (vendor, target) = (work.join("vendor"), work.join("target"));
+    fs::create_dir_all(&target).unwrap();
+    succeeded(
+        "cargo vendor",
+        Command::new("cargo")
+            .args(["vendor", "--locked"])
+            .arg(&vendor)
+            .current_dir(repo())
+            .output()
+            .unwrap(),
+    );
+    let sysroot = succeeded(
+        "rustc --print sysroot",
+        Command::new("rustc")
+            .args(["--print", "sysroot"])
+            .output()
+            .unwrap(),
+    );
+    let sysroot = PathBuf::from(sysroot.trim());
+
+    let scratch = tempfile::tempdir().unwrap();
+    let nixpkgs = scratch.path().join("nixpkgs");
+    fs::create_dir_all(&nixpkgs).unwrap();
+    copy_dir(&fixtures().join("nixpkgs-stub"), &nixpkgs, &[]);
+    copy_dir(&fixtures().join("nixpkgs-host-rust"), &nixpkgs, &[]);
+    let host = serde_json::json!({
+        "toolchain": sysroot.join("bin"),
+        "vendor": vendor,
+        "target": target,
+    });
+    fs::write(nixpkgs.join("host.json"), host.to_string()).unwrap();
+
+    // What the build may see besides the store: the toolchain, the crates, the target
+    // directory, and the host's C compiler and libc (with Debian's alternatives links).
+    let lent: Vec<PathBuf> = ["/usr", "/lib", "/lib64", "/etc/alternatives"]
+        .iter()
+        .map(PathBuf::from)
+        .filter(|p| p.exists())
+        .chain([sysroot, vendor, target])
+        .collect();
+    let lent = lent
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let nix = |args: &[&str]| {
+        let mut cmd = Command::new("nix");
+        cmd.args(args)
+            .args(["--override-input", "nixpkgs"])
+            .arg(format!("path:{}", nixpkgs.display()))
+            .arg("--no-write-lock-file")
+            // builds run as the caller: the target directory outlives them
+            .args(["--option", "build-users-group", ""])
+            .args(["--option", "extra-sandbox-paths", &lent])
+            .env("NIX_CONFIG", NIX_CONFIG)
+            .current_dir(repo());
+        cmd
+    };
+
+    let result = scratch.path().join("result");
+    succeeded(
+        "nix build",
+        nix(&["build", ".#default", "-L"])
+            .arg("-o")
+            .arg(&result)
+            .output()
+            .unwrap(),
+    );
+    for installed in [
+        "bin/nfai",
+        "share/man/man1/nfai.1",
+        "share/man/man1/nfai-review.1",
+        "share/bash-completion/completions/nfai.bash",
+        "share/zsh/site-functions/_nfai",
+        "share/fish/vendor_completions.d/nfai.fish",
+    ] {
+        assert!(result.join(installed).is_file(), "{installed} is installed");
+    }
+
+    let version = succeeded(
+        "nix run",
+        nix(&["run", "."])
+            .args(["--", "--version"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(version, format!("nfai {}\n", env!("CARGO_PKG_VERSION")));
+    let log = fixtures().join("logs/nix-2.8/undefined-variable.log");
+    let explained = nix(&["run", ".#default"])
+        .args(["--", "explain-failure", "--log"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&explained.stdout);
+    assert!(stdout.contains("undefined_variable"), "{stdout}");
+}
+
+/// The command's stdout; its stderr in the panic when it failed.
+fn succeeded(what: &str, out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
