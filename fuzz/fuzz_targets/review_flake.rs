@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nfai::review::flake::Flake;
+use nfai::review::flake::{Flake, Lock};
 
 fuzz_target!(|text: &str| {
     let mut parts = text.splitn(3, '\0');
@@ -16,12 +16,11 @@ fuzz_target!(|text: &str| {
         .split('/')
         .map(str::to_owned)
         .collect();
-    let flake = Flake::new(
-        "sub/flake.nix",
-        nix.to_owned(),
-        lock.map(|l| ("sub/flake.lock".to_owned(), l)),
-    );
+    let mut flake = Flake::new("sub/flake.nix", nix.to_owned(), nfai::nix::syntax::parse(nix));
+    flake.lock = lock.map(|l| Lock::parse("sub/flake.lock", l).map_err(|e| e.to_string()));
     let _ = flake.path("flake.lock");
+    let _ = flake.output_sets();
+    let _ = flake.has_description();
     let Some(lock) = flake.valid_lock() else {
         return;
     };

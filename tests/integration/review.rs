@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{fixtures, nfai, repo};
+use crate::common::{copy_dir, fixtures, nfai, repo};
 
 fn review_json(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
     let out = nfai()
@@ -33,21 +33,8 @@ fn codes(report: &serde_json::Value) -> BTreeSet<String> {
 /// Copies a fixture directory into a fresh temporary directory.
 pub fn copy_fixture(name: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("review").join(name), tmp.path());
+    copy_dir(&fixtures().join("review").join(name), tmp.path(), &[]);
     tmp
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 pub fn git(dir: &Path, args: &[&str]) {
