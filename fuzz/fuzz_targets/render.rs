@@ -195,7 +195,11 @@ fn review(src: &mut Source) {
         .filter(|e| matches!(e, Event::Start(Tag::TableRow)))
         .count();
     assert_eq!(rows, report.findings.len(), "table rows in\n{md}");
-    for format in [ReviewFormat::Json, ReviewFormat::Sarif, ReviewFormat::Gitlab] {
+    for format in [
+        ReviewFormat::Json,
+        ReviewFormat::Sarif,
+        ReviewFormat::Gitlab,
+    ] {
         let out = render(&report, format, Style::plain());
         let json: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
         let listed = match format {

@@ -16,7 +16,11 @@ fuzz_target!(|text: &str| {
         .split('/')
         .map(str::to_owned)
         .collect();
-    let mut flake = Flake::new("sub/flake.nix", nix.to_owned(), nfai::nix::syntax::parse(nix));
+    let mut flake = Flake::new(
+        "sub/flake.nix",
+        nix.to_owned(),
+        nfai::nix::syntax::parse(nix),
+    );
     flake.lock = lock.map(|l| Lock::parse("sub/flake.lock", l).map_err(|e| e.to_string()));
     let _ = flake.path("flake.lock");
     let _ = flake.output_sets();

@@ -17,6 +17,9 @@ fuzz_target!(|text: &str| {
         assert_eq!(tokens.kinds, rnix, "{text:?}");
     }
     if nfai::review::recognize::check(text).parses {
-        assert!(nfai::nix::syntax::parse(text).errors().is_empty(), "{text:?}");
+        assert!(
+            nfai::nix::syntax::parse(text).errors().is_empty(),
+            "{text:?}"
+        );
     }
 });
