@@ -1059,10 +1059,17 @@ esac
     fn sources_inside_the_repository_are_followed() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
+        // A file that exists outside the repository on every machine, build sandboxes too.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let outside = elsewhere.path().join("os-release");
+        std::fs::write(&outside, "ID=x\n").unwrap();
         std::fs::write(root.join("lib.sh"), "helper() { yq . x; }\n").unwrap();
         std::fs::write(
             root.join("main.sh"),
-            "#!/bin/sh\n. \"$(dirname \"$0\")/lib.sh\"\nsource /etc/os-release\nhelper\n",
+            format!(
+                "#!/bin/sh\n. \"$(dirname \"$0\")/lib.sh\"\nsource {}\nhelper\n",
+                outside.display()
+            ),
         )
         .unwrap();
         let a = analyze_file(&root.join("main.sh"), root).unwrap();

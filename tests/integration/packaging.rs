@@ -281,7 +281,8 @@ fn flake_outputs() {
 /// package with completions and man pages, its app. nixpkgs cannot be fetched here, so it
 /// stands in as the stub with the host's Rust toolchain behind
 /// `rustPlatform.buildRustPackage` (fixtures/nixpkgs-host-rust), the crates vendored from
-/// Cargo.lock, and the toolchain, the C compiler and libc lent to the sandbox. The first run
+/// Cargo.lock, and the toolchain, the C compiler and libc lent to the sandbox. Its checkPhase
+/// runs the unit tests as the package's does. The first run
 /// compiles every crate (about two minutes on two cores); later runs reuse the target
 /// directory.
 #[test]
@@ -362,6 +363,20 @@ fn flake_builds_and_runs() {
             .arg(&result)
             .output()
             .unwrap(),
+    );
+    // The package's checkPhase ran the unit tests (the log is kept when the build is reused).
+    let log = succeeded(
+        "nix log",
+        Command::new("nix")
+            .arg("log")
+            .arg(&result)
+            .env("NIX_CONFIG", NIX_CONFIG)
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        log.contains("unittests src/lib.rs") && log.contains(" passed; 0 failed;"),
+        "{log}"
     );
     for installed in [
         "bin/nfai",
