@@ -278,7 +278,7 @@ fn flake_outputs() {
 }
 
 /// `nix build` and `nix run` of this repository's own flake, for real: its source set, its
-/// package with completions and man pages, its app. nixpkgs cannot be fetched here, so it
+/// package with completions and man pages, its clippy and fmt checks, its app. nixpkgs cannot be fetched here, so it
 /// stands in as the stub with the host's Rust toolchain behind
 /// `rustPlatform.buildRustPackage` (fixtures/nixpkgs-host-rust), the crates vendored from
 /// Cargo.lock, and the toolchain, the C compiler and libc lent to the sandbox. Its checkPhase
@@ -387,6 +387,29 @@ fn flake_builds_and_runs() {
         "share/fish/vendor_completions.d/nfai.fish",
     ] {
         assert!(result.join(installed).is_file(), "{installed} is installed");
+    }
+
+    // The checks beside the package's own: clippy over every target, rustfmt over the source.
+    let system = succeeded(
+        "nix eval",
+        Command::new("nix")
+            .args([
+                "eval",
+                "--impure",
+                "--raw",
+                "--expr",
+                "builtins.currentSystem",
+            ])
+            .env("NIX_CONFIG", NIX_CONFIG)
+            .output()
+            .unwrap(),
+    );
+    for check in ["clippy", "fmt"] {
+        let attr = format!(".#checks.{system}.{check}");
+        succeeded(
+            &attr,
+            nix(&["build", &attr, "--no-link", "-L"]).output().unwrap(),
+        );
     }
 
     let version = succeeded(
