@@ -496,10 +496,15 @@ fn check_repo(
 ) -> Vec<Finding> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let mut slots: Vec<Mutex<Vec<Finding>>> = active.iter().map(|_| Mutex::default()).collect();
+    let index: HashMap<&str, usize> = active
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.code(), i))
+        .collect();
     let mut others = Vec::new();
     for f in walk_findings {
-        match active.iter().position(|r| r.code() == f.code) {
-            Some(i) => slots[i].get_mut().expect("not shared yet").push(f),
+        match index.get(f.code) {
+            Some(&i) => slots[i].get_mut().expect("not shared yet").push(f),
             None => others.push(f),
         }
     }

@@ -36,6 +36,21 @@ pub struct Contents {
 }
 
 impl Contents {
+    /// A flake.nix read with its parse (its text is kept there, not in `texts`).
+    pub fn add_flake(
+        &mut self,
+        rel: &str,
+        text: &str,
+        parse: rnix::Parse<crate::nix::syntax::Root>,
+    ) {
+        self.flakes.push(Flake::new(rel, text.to_owned(), parse));
+    }
+
+    pub fn add_lock(&mut self, rel: &str, text: &str) {
+        let lock = Lock::parse(rel, text).map_err(|e| e.to_string());
+        self.locks.insert(rel.to_owned(), lock);
+    }
+
     pub fn merge(&mut self, other: Contents) {
         self.files.extend(other.files);
         self.texts.extend(other.texts);
@@ -43,27 +58,22 @@ impl Contents {
         self.locks.extend(other.locks);
     }
 
-    /// Contents of files in memory, with the flakes and locks among them read.
+    /// Contents of files in memory, read as the walk reads them.
     #[cfg(test)]
-    pub fn of_texts(files: Vec<Entry>, texts: HashMap<String, String>) -> Contents {
-        let mut contents = Contents {
-            files,
-            ..Contents::default()
-        };
-        for e in &contents.files {
+    pub fn of_texts(files: Vec<Entry>, mut texts: HashMap<String, String>) -> Contents {
+        let mut contents = Contents::default();
+        for e in &files {
             let Some(text) = texts.get(&e.rel) else {
                 continue;
             };
             if e.kind == Kind::Lock {
-                let lock = Lock::parse(&e.rel, text).map_err(|e| e.to_string());
-                contents.locks.insert(e.rel.clone(), lock);
+                contents.add_lock(&e.rel, text);
             } else if e.kind == Kind::Nix && is_flake(&e.rel) {
-                let parse = crate::nix::syntax::parse(text);
-                contents
-                    .flakes
-                    .push(Flake::new(&e.rel, text.clone(), parse));
+                contents.add_flake(&e.rel, text, crate::nix::syntax::parse(text));
             }
         }
+        texts.retain(|rel, _| !is_flake(rel));
+        contents.files = files;
         contents.texts = texts;
         contents
     }
@@ -131,15 +141,26 @@ impl Repo {
         }
     }
 
+    /// The text of a file the walk kept, flake.nix files included.
     pub fn text(&self, rel: &str) -> Option<&str> {
+        if is_flake(rel) {
+            let dir = rel
+                .strip_suffix("flake.nix")
+                .unwrap_or("")
+                .trim_end_matches('/');
+            return self
+                .flake_dirs
+                .get(dir)
+                .map(|&i| self.flakes[i].text.as_str());
+        }
         self.texts.get(rel).map(String::as_str)
     }
 
     /// A file's text: kept from the walk, else read from disk (for the few files a rule
     /// needs that the walk did not keep).
     pub fn read(&self, rel: &str) -> Option<std::borrow::Cow<'_, str>> {
-        match self.texts.get(rel) {
-            Some(t) => Some(t.as_str().into()),
+        match self.text(rel) {
+            Some(t) => Some(t.into()),
             None => std::fs::read_to_string(self.root.join(rel))
                 .ok()
                 .map(Into::into),

@@ -13,7 +13,6 @@ use std::sync::Mutex;
 use aho_corasick::AhoCorasick;
 use ignore::{DirEntry, WalkBuilder, WalkState};
 
-use super::flake::{Flake, Lock};
 use super::repo::{is_flake, Contents};
 use super::{
     suppression, Config, Context, Finding, NixFile, Note, Rule, Stats, Suppressions, TextFile,
@@ -310,15 +309,11 @@ impl Local<'_> {
                     }
                     if is_flake {
                         // Read here, on the walk's threads, rather than after the walk.
-                        let flake = Flake::new(&rel, text.to_owned(), parse);
-                        self.acc.contents.flakes.push(flake);
+                        self.acc.contents.add_flake(&rel, text, parse);
                     }
                 }
             }
-            Kind::Lock => {
-                let lock = Lock::parse(&rel, text).map_err(|e| e.to_string());
-                self.acc.contents.locks.insert(rel.clone(), lock);
-            }
+            Kind::Lock => self.acc.contents.add_lock(&rel, text),
             Kind::Script | Kind::Ci => {
                 let file = TextFile {
                     rel: &rel,
@@ -339,7 +334,8 @@ impl Local<'_> {
             self.acc.suppressions.insert(rel.clone(), sups);
         }
         let keep = match kind {
-            Kind::Nix => is_flake,
+            // A flake's text is kept in its `Flake`.
+            Kind::Nix => false,
             Kind::Doc => mentions_nix_environment(text),
             _ => true,
         };
