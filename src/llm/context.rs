@@ -54,14 +54,12 @@ pub fn fix(
             continue;
         };
         let name = path.display().to_string();
-        let head = format!("\nFile `{name}`:\n```nix\n");
-        let room = out.room().saturating_sub(head.len() + 8);
-        if room < 200 {
-            break;
-        }
-        let body = cut(&f.text, room);
-        if out.push_if_fits(&format!("{head}{body}\n```\n")) {
-            files.push(name);
+        match out.push_file(&name, "nix", MIN_FILE_ROOM, |room| {
+            format!("{}\n", cut(&f.text, room))
+        }) {
+            None => break,
+            Some(true) => files.push(name),
+            Some(false) => {}
         }
     }
     Built {
@@ -96,9 +94,9 @@ pub fn review(finding: &crate::review::Finding, project: &Project, tokens: usize
     }
     let mut files = Vec::new();
     if let Some(f) = project.file(Path::new(&file)) {
-        let head = format!("\nFile `{file}`:\n```nix\n");
-        let body = cut(&f.text, out.room().saturating_sub(head.len() + 8));
-        if out.push_if_fits(&format!("{head}{body}\n```\n")) {
+        // The one file the model may edit goes in however little room is left.
+        let pushed = out.push_file(&file, "nix", 0, |room| format!("{}\n", cut(&f.text, room)));
+        if pushed == Some(true) {
             files.push(file);
         }
     }
@@ -120,6 +118,9 @@ fn previous(out: &mut Budget, history: &[PreviousAttempt], lang: &str) {
         out.push_if_fits(&text);
     }
 }
+
+/// Below this many characters of room, no further file is shown.
+const MIN_FILE_ROOM: usize = 200;
 
 /// How many of a project's files are listed by name.
 const LISTED_FILES: usize = 200;
@@ -174,17 +175,14 @@ pub fn derivation(
             continue;
         };
         let name = path.display().to_string();
-        let head = format!("\nFile `{name}`:\n```\n");
-        let room = out.room().saturating_sub(head.len() + 8);
-        if room < 200 {
-            break;
-        }
         let mut body = String::new();
         for (n, line) in text.lines().enumerate() {
             let _ = writeln!(body, "{:>5} | {}", n + 1, cut(line, 300));
         }
-        if out.push_if_fits(&format!("{head}{}```\n", cut(&body, room))) {
-            files.push(name);
+        match out.push_file(&name, "", MIN_FILE_ROOM, |room| cut(&body, room)) {
+            None => break,
+            Some(true) => files.push(name),
+            Some(false) => {}
         }
     }
     Built {
@@ -403,6 +401,23 @@ impl Budget {
     /// What must be there whatever the budget (it is bounded by its own cuts).
     fn push_always(&mut self, s: &str) {
         self.text.push_str(s);
+    }
+
+    /// Adds file `name` as a fenced block in `lang`, its body made by `fill` for the room
+    /// left: `None`, adding nothing, when less than `min_room` is left; else whether it fit.
+    fn push_file(
+        &mut self,
+        name: &str,
+        lang: &str,
+        min_room: usize,
+        fill: impl FnOnce(usize) -> String,
+    ) -> Option<bool> {
+        let head = format!("\nFile `{name}`:\n```{lang}\n");
+        let room = self.room().saturating_sub(head.len() + 8);
+        if room < min_room {
+            return None;
+        }
+        Some(self.push_if_fits(&format!("{head}{}```\n", fill(room))))
     }
 
     fn push_if_fits(&mut self, s: &str) -> bool {
