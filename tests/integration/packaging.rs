@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use nfai::nix::syntax::{self, Kind};
 use serde_norway::Value;
@@ -303,16 +303,11 @@ fn flake_builds_and_runs() {
         Command::new("cargo")
             .args(["vendor", "--locked"])
             .arg(&vendor)
-            .current_dir(repo())
-            .output()
-            .unwrap(),
+            .current_dir(repo()),
     );
     let sysroot = succeeded(
         "rustc --print sysroot",
-        Command::new("rustc")
-            .args(["--print", "sysroot"])
-            .output()
-            .unwrap(),
+        Command::new("rustc").args(["--print", "sysroot"]),
     );
     let sysroot = PathBuf::from(sysroot.trim());
 
@@ -330,27 +325,22 @@ fn flake_builds_and_runs() {
 
     // What the build may see besides the store: the toolchain, the crates, the target
     // directory, and the host's C compiler and libc (with Debian's alternatives links).
-    let lent: Vec<PathBuf> = ["/usr", "/lib", "/lib64", "/etc/alternatives"]
+    let lent = ["/usr", "/lib", "/lib64", "/etc/alternatives"]
         .iter()
         .map(PathBuf::from)
         .filter(|p| p.exists())
         .chain([sysroot, vendor, target])
-        .collect();
-    let lent = lent
-        .iter()
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(" ");
     let nix = |args: &[&str]| {
-        let mut cmd = Command::new("nix");
-        cmd.args(args)
-            .args(["--override-input", "nixpkgs"])
+        let mut cmd = plain_nix(args);
+        cmd.args(["--override-input", "nixpkgs"])
             .arg(format!("path:{}", nixpkgs.display()))
             .arg("--no-write-lock-file")
             // builds run as the caller: the target directory outlives them
             .args(["--option", "build-users-group", ""])
             .args(["--option", "extra-sandbox-paths", &lent])
-            .env("NIX_CONFIG", NIX_CONFIG)
             .current_dir(repo());
         cmd
     };
@@ -358,22 +348,10 @@ fn flake_builds_and_runs() {
     let result = scratch.path().join("result");
     succeeded(
         "nix build",
-        nix(&["build", ".#default", "-L"])
-            .arg("-o")
-            .arg(&result)
-            .output()
-            .unwrap(),
+        nix(&["build", ".#default", "-L"]).arg("-o").arg(&result),
     );
     // The package's checkPhase ran the unit tests (the log is kept when the build is reused).
-    let log = succeeded(
-        "nix log",
-        Command::new("nix")
-            .arg("log")
-            .arg(&result)
-            .env("NIX_CONFIG", NIX_CONFIG)
-            .output()
-            .unwrap(),
-    );
+    let log = succeeded("nix log", plain_nix(&["log"]).arg(&result));
     assert!(
         log.contains("unittests src/lib.rs") && log.contains(" passed; 0 failed;"),
         "{log}"
@@ -392,33 +370,20 @@ fn flake_builds_and_runs() {
     // The checks beside the package's own: clippy over every target, rustfmt over the source.
     let system = succeeded(
         "nix eval",
-        Command::new("nix")
-            .args([
-                "eval",
-                "--impure",
-                "--raw",
-                "--expr",
-                "builtins.currentSystem",
-            ])
-            .env("NIX_CONFIG", NIX_CONFIG)
-            .output()
-            .unwrap(),
+        &mut plain_nix(&[
+            "eval",
+            "--impure",
+            "--raw",
+            "--expr",
+            "builtins.currentSystem",
+        ]),
     );
     for check in ["clippy", "fmt"] {
         let attr = format!(".#checks.{system}.{check}");
-        succeeded(
-            &attr,
-            nix(&["build", &attr, "--no-link", "-L"]).output().unwrap(),
-        );
+        succeeded(&attr, &mut nix(&["build", &attr, "--no-link", "-L"]));
     }
 
-    let version = succeeded(
-        "nix run",
-        nix(&["run", "."])
-            .args(["--", "--version"])
-            .output()
-            .unwrap(),
-    );
+    let version = succeeded("nix run", nix(&["run", "."]).args(["--", "--version"]));
     assert_eq!(version, format!("nfai {}\n", env!("CARGO_PKG_VERSION")));
     let log = fixtures().join("logs/nix-2.8/undefined-variable.log");
     let explained = nix(&["run", ".#default"])
@@ -430,8 +395,16 @@ fn flake_builds_and_runs() {
     assert!(stdout.contains("undefined_variable"), "{stdout}");
 }
 
-/// The command's stdout; its stderr in the panic when it failed.
-fn succeeded(what: &str, out: Output) -> String {
+/// `nix ARGS` with the tests' settings.
+fn plain_nix(args: &[&str]) -> Command {
+    let mut cmd = Command::new("nix");
+    cmd.args(args).env("NIX_CONFIG", NIX_CONFIG);
+    cmd
+}
+
+/// Runs the command; its stdout, or its stderr in the panic when it failed.
+fn succeeded(what: &str, cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
         "{what} failed: {}",
